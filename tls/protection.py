@@ -382,11 +382,10 @@ def new_protection(
         return AESGCMProtection(key, fixed_iv)
     if cipher is BulkCipher.CHACHA20_POLY1305:
         return ChaCha20Poly1305Protection(key, fixed_iv)
-    if cipher in (BulkCipher.AES_128_CBC, BulkCipher.AES_256_CBC):
-        if suite.mac is not None:
-            return CBCProtection(
-                key, mac_key, suite.mac, encrypt_then_mac=encrypt_then_mac, random=random
-            )
+    if cipher in (BulkCipher.AES_128_CBC, BulkCipher.AES_256_CBC) and suite.mac is not None:
+        return CBCProtection(
+            key, mac_key, suite.mac, encrypt_then_mac=encrypt_then_mac, random=random
+        )
     raise TLSLocalAlert(
         AlertDescription.internal_error, f"new_protection: no record protection for {suite.name}"
     )
