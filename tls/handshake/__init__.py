@@ -1,0 +1,1 @@
+"""Client and server handshake state machines (one class per state)."""

@@ -1,0 +1,395 @@
+"""The TLS 1.2 client handshake (RFC 5246 §7.3), one class per state.
+
+    ExpectServerHello → ExpectCertificate → [ExpectServerKeyExchange] →
+    ExpectCertificateRequestOrDone → [ExpectServerHelloDone] → (send flight) →
+    ExpectChangeCipherSpec → ExpectFinished → Traffic
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+from records.extensions import (
+    ALPNExtension,
+    ECPointFormatsExtension,
+    EncryptThenMacExtension,
+    ExtendedMasterSecretExtension,
+    RenegotiationInfoExtension,
+    ServerNameExtension,
+    SignatureAlgorithmsExtension,
+    SupportedGroupsExtension,
+)
+from records.handshake import (
+    Certificate,
+    CertificateRequest,
+    CertificateVerify,
+    ClientHello,
+    ClientKeyExchangeDHE,
+    ClientKeyExchangeECDHE,
+    ClientKeyExchangeRSA,
+    Finished,
+    ServerHello,
+    ServerHelloDone,
+    ServerKeyExchangeDHE,
+    ServerKeyExchangeECDHE,
+)
+from records.registry import (
+    AlertDescription,
+    ClientCertificateType,
+    ECPointFormat,
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+)
+
+from .. import signatures
+from ..errors import CertificateError, TLSLocalAlert
+from ..keyexchange import DheKeyPair, EcdheKeyPair, rsa_encrypt_pre_master_secret
+from ..suites import BY_CODE, Auth, KeyExchange, SuiteInfo
+from ..trust import verify_server_chain
+from .common import (
+    CCS,
+    Context,
+    State,
+    check_finished,
+    compute_master_secret,
+    derive_protections,
+    finished_verify_data,
+)
+from .traffic import Traffic
+
+TLS12 = ProtocolVersion.TLS1_2
+_A = AlertDescription
+
+
+def _is_ip(name: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def client_hello(ctx: Context) -> ExpectServerHello:
+    """Build and send the ClientHello; return the first state."""
+    cfg = ctx.config
+    info = ctx.info
+    info.client_random = cfg.random(32)
+    suites = [s.code for s in cfg.cipher_suites]
+    exts: list[Any] = []
+    if cfg.server_name and not _is_ip(cfg.server_name):
+        exts.append(ServerNameExtension.for_host(cfg.server_name))
+    ecc = any(s.kex is KeyExchange.ECDHE for s in cfg.cipher_suites)
+    if cfg.groups:
+        exts.append(SupportedGroupsExtension(groups=list(cfg.groups)))
+    if ecc:
+        exts.append(ECPointFormatsExtension(formats=[ECPointFormat.uncompressed]))
+    exts.append(SignatureAlgorithmsExtension(schemes=list(cfg.signature_schemes)))
+    if cfg.alpn_protocols:
+        exts.append(ALPNExtension(protocols=list(cfg.alpn_protocols)))
+    if cfg.offer_encrypt_then_mac and any(not s.is_aead for s in cfg.cipher_suites):
+        exts.append(EncryptThenMacExtension())
+    if cfg.offer_extended_master_secret:
+        exts.append(ExtendedMasterSecretExtension())
+    exts.append(RenegotiationInfoExtension(renegotiated_connection=b""))
+    hello = ClientHello(
+        client_version=TLS12, random=info.client_random, session_id=b"",
+        cipher_suites=suites, compression_methods=[0], extensions=exts,
+    )
+    ctx.send_handshake(hello)
+    return ExpectServerHello(hello)
+
+
+@dataclass
+class ExpectServerHello(State):
+    hello: ClientHello
+    expects = (HandshakeType.server_hello,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        sh = ServerHello.parse(raw)
+        ctx.trace("received", sh)
+        info = ctx.info
+        if sh.server_version != TLS12:
+            raise TLSLocalAlert(_A.protocol_version,
+                                f"ServerHello: server chose version 0x{sh.server_version:04x}, "
+                                "tls12 speaks only TLS 1.2 (0x0303)")
+        suite = BY_CODE.get(sh.cipher_suite)
+        if suite is None or suite.code not in self.hello.cipher_suites:
+            raise TLSLocalAlert(_A.illegal_parameter,
+                                f"ServerHello: cipher suite 0x{sh.cipher_suite:04x} was not offered")
+        if sh.compression_method != 0:
+            raise TLSLocalAlert(_A.illegal_parameter,
+                                f"ServerHello: compression method {sh.compression_method} "
+                                "was not offered")
+        offered = {e.extension_type for e in self.hello.extensions or ()}
+        seen = _check_server_extensions(sh, offered, suite, self.hello)
+        info.version = TLS12
+        info.suite = suite
+        info.server_random = sh.random
+        info.session_id = sh.session_id
+        info.extended_master_secret = ExtensionType.extended_master_secret in seen
+        info.encrypt_then_mac = ExtensionType.encrypt_then_mac in seen
+        alpn = seen.get(ExtensionType.application_layer_protocol_negotiation)
+        info.alpn_protocol = alpn.protocols[0] if alpn is not None else None
+        ctx.transcript.hash_name = suite.prf_hash
+        return ExpectCertificate(suite)
+
+
+def _check_server_extensions(sh: ServerHello, offered: set[int], suite: SuiteInfo,
+                             hello: ClientHello) -> dict[int, Any]:
+    seen: dict[int, Any] = {}
+    for ext in sh.extensions or ():
+        t = ext.extension_type
+        if t not in offered:
+            raise TLSLocalAlert(_A.unsupported_extension,
+                                f"ServerHello: extension {_ext_name(t)} was not offered")
+        seen[t] = ext
+    reneg = seen.get(ExtensionType.renegotiation_info)
+    if reneg is not None and reneg.renegotiated_connection != b"":
+        raise TLSLocalAlert(_A.handshake_failure,
+                            "ServerHello: renegotiation_info must be empty on a first handshake")
+    if ExtensionType.encrypt_then_mac in seen and suite.is_aead:
+        raise TLSLocalAlert(_A.illegal_parameter,
+                            f"ServerHello: encrypt_then_mac with AEAD suite {suite.name}")
+    pf = seen.get(ExtensionType.ec_point_formats)
+    if pf is not None and ECPointFormat.uncompressed not in pf.formats:
+        raise TLSLocalAlert(_A.illegal_parameter,
+                            "ServerHello: ec_point_formats lacks the uncompressed format")
+    alpn = seen.get(ExtensionType.application_layer_protocol_negotiation)
+    if alpn is not None:
+        ours = next(e for e in hello.extensions or () if isinstance(e, ALPNExtension))
+        if len(alpn.protocols) != 1 or alpn.protocols[0] not in ours.protocols:
+            raise TLSLocalAlert(_A.illegal_parameter,
+                                f"ServerHello: ALPN {alpn.protocols!r} was not offered")
+    return seen
+
+
+def _ext_name(t: int) -> str:
+    try:
+        return ExtensionType(t).name
+    except ValueError:
+        return f"0x{t:04x}"
+
+
+def _auth_of(key: Any) -> Auth | None:
+    if isinstance(key, rsa.RSAPublicKey):
+        return Auth.RSA
+    if isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+                  | ed448.Ed448PublicKey):
+        return Auth.ECDSA
+    return None
+
+
+@dataclass
+class ExpectCertificate(State):
+    suite: SuiteInfo
+    expects = (HandshakeType.certificate,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        msg = Certificate.parse(raw)
+        ctx.trace("received", msg)
+        cfg = ctx.config
+        info = ctx.info
+        if not msg.certificate_list:
+            raise TLSLocalAlert(_A.decode_error, "Certificate: the server sent no certificate")
+        try:
+            certs = [x509.load_der_x509_certificate(d) for d in msg.certificate_list]
+        except ValueError as exc:
+            raise CertificateError(_A.bad_certificate,
+                                   f"Certificate: server certificate does not parse: {exc}"
+                                   ) from exc
+        info.peer_certificates = certs
+        if not cfg.insecure_skip_verify:
+            now = cfg.now() if cfg.now is not None else None
+            info.verified_chain = verify_server_chain(
+                list(msg.certificate_list), cfg.trust, cfg.server_name, now=now,
+                pinned=cfg.pinned,
+            )
+        key = certs[0].public_key()
+        if _auth_of(key) is not self.suite.auth:
+            raise TLSLocalAlert(_A.unsupported_certificate,
+                                f"Certificate: {type(key).__name__} server key cannot serve "
+                                f"{self.suite.name}")
+        if self.suite.kex is KeyExchange.RSA:
+            return ExpectCertificateRequestOrDone(self.suite, key, None)
+        return ExpectServerKeyExchange(self.suite, key)
+
+
+@dataclass
+class ExpectServerKeyExchange(State):
+    suite: SuiteInfo
+    server_key: Any
+    expects = (HandshakeType.server_key_exchange,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        cfg = ctx.config
+        info = ctx.info
+        ske: ServerKeyExchangeECDHE | ServerKeyExchangeDHE
+        kex: EcdheKeyPair | DheKeyPair
+        if self.suite.kex is KeyExchange.ECDHE:
+            ske = ServerKeyExchangeECDHE.parse(raw)
+            ctx.trace("received", ske)
+            if ske.named_curve not in cfg.groups:
+                raise TLSLocalAlert(_A.illegal_parameter,
+                                    f"ServerKeyExchange: curve {_group_name(ske.named_curve)} "
+                                    "was not offered")
+            kex = EcdheKeyPair.generate(NamedGroup(ske.named_curve))
+            peer = ske.public
+            info.group = ske.named_curve
+        else:
+            ske = ServerKeyExchangeDHE.parse(raw)
+            ctx.trace("received", ske)
+            kex = DheKeyPair.generate_client(int.from_bytes(ske.dh_p, "big"),
+                                             int.from_bytes(ske.dh_g, "big"))
+            peer = ske.dh_ys
+            info.group = kex.group
+        if ske.signature_algorithm not in cfg.signature_schemes:
+            raise TLSLocalAlert(_A.illegal_parameter,
+                                "ServerKeyExchange: signature scheme "
+                                f"{_scheme_name(ske.signature_algorithm)} was not offered")
+        signed = info.client_random + info.server_random + ske.params_bytes()
+        signatures.verify(self.server_key, ske.signature_algorithm, signed, ske.signature,
+                          context="ServerKeyExchange")
+        info.server_signature_scheme = ske.signature_algorithm
+        pms = kex.exchange(peer)
+        return ExpectCertificateRequestOrDone(self.suite, self.server_key, (kex, pms))
+
+
+def _group_name(g: int) -> str:
+    try:
+        return NamedGroup(g).name
+    except ValueError:
+        return f"0x{g:04x}"
+
+
+def _scheme_name(s: int) -> str:
+    from records.registry import SignatureScheme
+
+    try:
+        return SignatureScheme(s).name
+    except ValueError:
+        return f"0x{s:04x}"
+
+
+@dataclass
+class ExpectCertificateRequestOrDone(State):
+    suite: SuiteInfo
+    server_key: Any
+    exchange: tuple[Any, bytes] | None  # (our key pair, pre-master secret) for ECDHE/DHE
+    expects = (HandshakeType.certificate_request, HandshakeType.server_hello_done)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        if msg_type == HandshakeType.certificate_request:
+            req = CertificateRequest.parse(raw)
+            ctx.trace("received", req)
+            if not req.certificate_types:
+                raise TLSLocalAlert(_A.decode_error, "CertificateRequest: no certificate types")
+            ctx.info.requested_ca_names = list(req.certificate_authorities)
+            return ExpectServerHelloDone(self.suite, self.server_key, self.exchange, req)
+        done = ServerHelloDone.parse(raw)
+        ctx.trace("received", done)
+        return send_client_flight(ctx, self.suite, self.server_key, self.exchange, None)
+
+
+@dataclass
+class ExpectServerHelloDone(State):
+    suite: SuiteInfo
+    server_key: Any
+    exchange: tuple[Any, bytes] | None
+    request: CertificateRequest
+    expects = (HandshakeType.server_hello_done,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        done = ServerHelloDone.parse(raw)
+        ctx.trace("received", done)
+        return send_client_flight(ctx, self.suite, self.server_key, self.exchange, self.request)
+
+
+def _choose_credentials(ctx: Context, req: CertificateRequest) -> tuple[Any, int] | None:
+    """The first configured certificate that fits the request (type, signature scheme), those
+    issued under one of the named CAs first. None when nothing fits (we send an empty list)."""
+    cfg = ctx.config
+    types = set(req.certificate_types)
+    fitting = []
+    for creds in cfg.credentials:
+        wanted = (ClientCertificateType.rsa_sign if creds.auth is Auth.RSA
+                  else ClientCertificateType.ecdsa_sign)
+        if wanted not in types:
+            continue
+        try:
+            scheme = signatures.choose_scheme(creds.private_key,
+                                              list(req.supported_signature_algorithms),
+                                              cfg.signature_schemes)
+        except TLSLocalAlert:
+            continue
+        fitting.append((creds, scheme))
+    if not fitting:
+        return None
+    names = set(req.certificate_authorities)
+    if names:
+        for creds, scheme in fitting:
+            if any(c.issuer.public_bytes() in names or c.subject.public_bytes() in names
+                   for c in creds.chain):
+                return creds, scheme
+    return fitting[0]
+
+
+def send_client_flight(ctx: Context, suite: SuiteInfo, server_key: Any,
+                       exchange: tuple[Any, bytes] | None,
+                       request: CertificateRequest | None) -> State:
+    """Certificate?, ClientKeyExchange, CertificateVerify?, ChangeCipherSpec, Finished."""
+    cfg = ctx.config
+    info = ctx.info
+    chosen = _choose_credentials(ctx, request) if request is not None else None
+    if request is not None:
+        chain = list(chosen[0].chain_der) if chosen else []
+        ctx.send_handshake(Certificate(certificate_list=chain))
+        info.client_certificate_sent = bool(chain)
+    if suite.kex is KeyExchange.RSA:
+        if not isinstance(server_key, rsa.RSAPublicKey):
+            raise TLSLocalAlert(_A.unsupported_certificate, "RSA key exchange needs an RSA key")
+        pms, encrypted = rsa_encrypt_pre_master_secret(server_key, TLS12, random=cfg.random)
+        ctx.send_handshake(ClientKeyExchangeRSA(encrypted_pre_master_secret=encrypted))
+    else:
+        assert exchange is not None
+        kex, pms = exchange
+        if suite.kex is KeyExchange.ECDHE:
+            ctx.send_handshake(ClientKeyExchangeECDHE(public=kex.public_bytes))
+        else:
+            ctx.send_handshake(ClientKeyExchangeDHE(dh_yc=kex.public_bytes))
+    ms = compute_master_secret(ctx, pms)
+    if chosen is not None:
+        creds, scheme = chosen
+        signature = signatures.sign(creds.private_key, scheme, ctx.transcript.messages())
+        ctx.send_handshake(CertificateVerify(signature_algorithm=scheme, signature=signature))
+        info.client_signature_scheme = scheme
+    client_prot, server_prot = derive_protections(ctx, suite, ms, info.encrypt_then_mac)
+    ctx.send_change_cipher_spec(client_prot)
+    ctx.send_handshake(Finished(verify_data=finished_verify_data(ctx, sender_is_client=True)))
+    ctx.expect_change_cipher_spec(server_prot)
+    return ExpectChangeCipherSpec()
+
+
+class ExpectChangeCipherSpec(State):
+    expects = (CCS,)
+
+    def handle_ccs(self, ctx: Context) -> State:
+        return ExpectFinished()
+
+
+class ExpectFinished(State):
+    expects = (HandshakeType.finished,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        fin = Finished.parse(raw)
+        ctx.trace("received", fin)
+        check_finished(ctx, fin.verify_data, sender_is_client=False)
+        ctx.handshake_done()
+        return Traffic(is_client=True)

@@ -1,0 +1,369 @@
+"""The TLS 1.2 server handshake (RFC 5246 §7.3), one class per state.
+
+    ExpectClientHello → (send ServerHello … ServerHelloDone) → [ExpectClientCertificate] →
+    ExpectClientKeyExchange → [ExpectCertificateVerify] → ExpectChangeCipherSpec →
+    ExpectFinished → (send ChangeCipherSpec, Finished) → Traffic
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from records.extensions import (
+    ALPNExtension,
+    ECPointFormatsExtension,
+    EncryptThenMacExtension,
+    ExtendedMasterSecretExtension,
+    RenegotiationInfoExtension,
+)
+from records.handshake import (
+    Certificate,
+    CertificateRequest,
+    CertificateVerify,
+    ClientHello,
+    ClientKeyExchangeDHE,
+    ClientKeyExchangeECDHE,
+    ClientKeyExchangeRSA,
+    Finished,
+    ServerHello,
+    ServerHelloDone,
+    ServerKeyExchangeDHE,
+    ServerKeyExchangeECDHE,
+)
+from records.registry import (
+    AlertDescription,
+    CipherSuite,
+    ClientCertificateType,
+    ECCurveType,
+    ECPointFormat,
+    ExtensionType,
+    HandshakeType,
+    NamedGroup,
+    ProtocolVersion,
+)
+
+from .. import signatures
+from ..config import ClientAuth, Credentials, ServerConfig
+from ..errors import CertificateError, TLSLocalAlert
+from ..keyexchange import FFDHE_GROUPS, DheKeyPair, EcdheKeyPair, rsa_decrypt_pre_master_secret
+from ..suites import BY_CODE, KeyExchange, SuiteInfo
+from ..trust import verify_client_chain
+from .common import (
+    CCS,
+    Context,
+    State,
+    check_finished,
+    compute_master_secret,
+    derive_protections,
+    finished_verify_data,
+    first_common,
+)
+from .traffic import Traffic
+
+TLS12 = ProtocolVersion.TLS1_2
+_A = AlertDescription
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The server's pick for this connection."""
+
+    suite: SuiteInfo
+    credentials: Credentials
+    group: int | None
+    scheme: int | None
+
+
+def choose(cfg: ServerConfig, hello: ClientHello) -> Choice:
+    """Server preference order over what the client offers and our keys can serve."""
+    exts = {e.extension_type: e for e in hello.extensions or ()}
+    groups_ext = exts.get(ExtensionType.supported_groups)
+    client_groups = list(groups_ext.groups) if groups_ext is not None else None
+    sig_ext = exts.get(ExtensionType.signature_algorithms)
+    client_schemes = list(sig_ext.schemes) if sig_ext is not None else None
+    offered = set(hello.cipher_suites)
+    for suite in cfg.cipher_suites:
+        if suite.code not in offered:
+            continue
+        creds = cfg.credentials_for(suite.auth)
+        if creds is None:
+            continue
+        group: int | None = None
+        if suite.kex is KeyExchange.ECDHE:
+            # RFC 8422 §4: no supported_groups means the client accepts any curve; take P-256.
+            ec_groups = client_groups if client_groups is not None else [NamedGroup.secp256r1]
+            group = first_common(cfg.groups, ec_groups)
+            if group is None:
+                continue
+        elif suite.kex is KeyExchange.DHE:
+            ff = [g for g in client_groups or () if g in FFDHE_GROUPS]
+            # RFC 7919 §4: a client naming FFDHE groups gets one of them or no DHE at all.
+            group = first_common(cfg.dhe_groups, ff) if ff else cfg.dhe_groups[0]
+            if group is None:
+                continue
+        scheme: int | None = None
+        if suite.kex is not KeyExchange.RSA:
+            try:
+                scheme = signatures.choose_scheme(creds.private_key, client_schemes,
+                                                  cfg.signature_schemes)
+            except TLSLocalAlert:
+                continue
+        return Choice(suite, creds, group, scheme)
+    ours = ":".join(s.openssl_name for s in cfg.cipher_suites)
+    theirs = ":".join(_suite_name(c) for c in hello.cipher_suites)
+    raise TLSLocalAlert(_A.handshake_failure,
+                        f"ClientHello: no shared cipher suite (client offers {theirs}; "
+                        f"server accepts {ours})")
+
+
+def _suite_name(code: int) -> str:
+    info = BY_CODE.get(code)
+    if info is not None:
+        return info.openssl_name
+    try:
+        return CipherSuite(code).name
+    except ValueError:
+        return f"0x{code:04x}"
+
+
+class ExpectClientHello(State):
+    expects = (HandshakeType.client_hello,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        hello = ClientHello.parse(raw)
+        ctx.trace("received", hello)
+        cfg: ServerConfig = ctx.config
+        info = ctx.info
+        exts = {e.extension_type: e for e in hello.extensions or ()}
+        _check_version(hello, exts)
+        if 0 not in hello.compression_methods:
+            raise TLSLocalAlert(_A.illegal_parameter,
+                                "ClientHello: the null compression method is not offered")
+        reneg = exts.get(ExtensionType.renegotiation_info)
+        if reneg is not None and reneg.renegotiated_connection != b"":
+            raise TLSLocalAlert(_A.handshake_failure,
+                                "ClientHello: renegotiation_info must be empty on a first "
+                                "handshake (RFC 5746 §3.6)")
+        secure_reneg = reneg is not None or (
+            CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV in hello.cipher_suites)
+        sni = exts.get(ExtensionType.server_name)
+        if sni is not None:
+            info.server_name = sni.host_name
+        info.peer_cipher_suites = list(hello.cipher_suites)
+        choice = choose(cfg, hello)
+        info.version = TLS12
+        info.suite = choice.suite
+        info.group = choice.group
+        info.server_signature_scheme = choice.scheme
+        info.client_random = hello.random
+        info.server_random = cfg.random(32)
+        info.extended_master_secret = ExtensionType.extended_master_secret in exts
+        info.encrypt_then_mac = (ExtensionType.encrypt_then_mac in exts
+                                 and not choice.suite.is_aead)
+        reply: list[Any] = []
+        if secure_reneg:
+            reply.append(RenegotiationInfoExtension(renegotiated_connection=b""))
+        if info.extended_master_secret:
+            reply.append(ExtendedMasterSecretExtension())
+        if info.encrypt_then_mac:
+            reply.append(EncryptThenMacExtension())
+        if (choice.suite.kex is KeyExchange.ECDHE
+                and ExtensionType.ec_point_formats in exts):
+            reply.append(ECPointFormatsExtension(formats=[ECPointFormat.uncompressed]))
+        alpn = exts.get(ExtensionType.application_layer_protocol_negotiation)
+        if alpn is not None and cfg.alpn_protocols:
+            proto = first_common(cfg.alpn_protocols, alpn.protocols)  # type: ignore[arg-type]
+            if proto is None:
+                raise TLSLocalAlert(_A.no_application_protocol,
+                                    f"ClientHello: no common ALPN protocol in {alpn.protocols!r}")
+            info.alpn_protocol = proto  # type: ignore[assignment]
+            reply.append(ALPNExtension(protocols=[proto]))
+        ctx.transcript.hash_name = choice.suite.prf_hash
+        ctx.send_handshake(ServerHello(
+            server_version=TLS12, random=info.server_random, session_id=b"",
+            cipher_suite=choice.suite.code, compression_method=0, extensions=reply or None,
+        ))
+        ctx.send_handshake(Certificate(certificate_list=list(choice.credentials.chain_der)))
+        kex = _send_server_key_exchange(ctx, choice)
+        if cfg.client_auth is not ClientAuth.NONE:
+            ctx.send_handshake(_certificate_request(cfg))
+        ctx.send_handshake(ServerHelloDone())
+        if cfg.client_auth is not ClientAuth.NONE:
+            return ExpectClientCertificate(choice, kex, hello.client_version)
+        return ExpectClientKeyExchange(choice, kex, hello.client_version, None)
+
+
+def _check_version(hello: ClientHello, exts: dict[int, Any]) -> None:
+    versions = exts.get(ExtensionType.supported_versions)
+    if versions is not None:
+        if TLS12 not in versions.versions:
+            raise TLSLocalAlert(_A.protocol_version,
+                                "ClientHello: supported_versions does not include TLS 1.2")
+        return
+    if hello.client_version < TLS12:
+        raise TLSLocalAlert(_A.protocol_version,
+                            f"ClientHello: client offers at most 0x{hello.client_version:04x}; "
+                            "tls12 speaks only TLS 1.2 (0x0303)")
+
+
+def _send_server_key_exchange(ctx: Context, choice: Choice) -> Any:
+    info = ctx.info
+    suite = choice.suite
+    if suite.kex is KeyExchange.RSA:
+        return None
+    assert choice.scheme is not None and choice.group is not None
+    kex: Any
+    ske: ServerKeyExchangeECDHE | ServerKeyExchangeDHE
+    if suite.kex is KeyExchange.ECDHE:
+        kex = EcdheKeyPair.generate(NamedGroup(choice.group))
+        ske = ServerKeyExchangeECDHE(
+            curve_type=ECCurveType.named_curve, named_curve=choice.group,
+            public=kex.public_bytes, signature_algorithm=choice.scheme, signature=b"",
+        )
+    else:
+        kex = DheKeyPair.generate_server(NamedGroup(choice.group))
+        ske = ServerKeyExchangeDHE(
+            dh_p=_int_bytes(kex.p), dh_g=_int_bytes(kex.g), dh_ys=kex.public_bytes,
+            signature_algorithm=choice.scheme, signature=b"",
+        )
+    signed = info.client_random + info.server_random + ske.params_bytes()
+    ske.signature = signatures.sign(choice.credentials.private_key, choice.scheme, signed)
+    ctx.send_handshake(ske)
+    return kex
+
+
+def _int_bytes(n: int) -> bytes:
+    return n.to_bytes((n.bit_length() + 7) // 8, "big")
+
+
+def _certificate_request(cfg: ServerConfig) -> CertificateRequest:
+    names = cfg.client_trust.subject_names_der() if cfg.client_trust is not None else []
+    return CertificateRequest(
+        certificate_types=[ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign],
+        supported_signature_algorithms=list(cfg.signature_schemes),
+        certificate_authorities=list(names),
+    )
+
+
+@dataclass
+class ExpectClientCertificate(State):
+    choice: Choice
+    kex: Any
+    client_version: int
+    expects = (HandshakeType.certificate,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        msg = Certificate.parse(raw)
+        ctx.trace("received", msg)
+        cfg: ServerConfig = ctx.config
+        info = ctx.info
+        if not msg.certificate_list:
+            if cfg.client_auth is ClientAuth.REQUIRED:
+                # RFC 5246 §7.4.6: a server requiring client authentication answers an empty
+                # Certificate with a fatal handshake_failure alert.
+                raise CertificateError(_A.handshake_failure,
+                                       "Certificate: the client sent no certificate and this "
+                                       "server requires one (verify mode required)")
+            return ExpectClientKeyExchange(self.choice, self.kex, self.client_version, None)
+        try:
+            certs = [x509.load_der_x509_certificate(d) for d in msg.certificate_list]
+        except ValueError as exc:
+            raise CertificateError(_A.bad_certificate,
+                                   f"Certificate: client certificate does not parse: {exc}"
+                                   ) from exc
+        now = cfg.now() if cfg.now is not None else None
+        info.verified_chain = verify_client_chain(
+            list(msg.certificate_list), cfg.client_trust, allow_list=cfg.client_allow_list,
+            now=now,
+        )
+        info.peer_certificates = certs
+        info.client_certificate_sent = True
+        return ExpectClientKeyExchange(self.choice, self.kex, self.client_version,
+                                       certs[0].public_key())
+
+
+@dataclass
+class ExpectClientKeyExchange(State):
+    choice: Choice
+    kex: Any
+    client_version: int
+    client_key: Any
+    expects = (HandshakeType.client_key_exchange,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        suite = self.choice.suite
+        cfg = ctx.config
+        if suite.kex is KeyExchange.RSA:
+            cke_rsa = ClientKeyExchangeRSA.parse(raw)
+            ctx.trace("received", cke_rsa)
+            # RFC 5246 §7.4.7.1: never fails; a bad ciphertext yields a random secret and the
+            # handshake goes on to fail at Finished, indistinguishably.
+            pms = rsa_decrypt_pre_master_secret(
+                self.choice.credentials.private_key, cke_rsa.encrypted_pre_master_secret,
+                self.client_version, random=cfg.random,
+            )
+        elif suite.kex is KeyExchange.ECDHE:
+            cke_ec = ClientKeyExchangeECDHE.parse(raw)
+            ctx.trace("received", cke_ec)
+            pms = self.kex.exchange(cke_ec.public)
+        else:
+            cke_dh = ClientKeyExchangeDHE.parse(raw)
+            ctx.trace("received", cke_dh)
+            pms = self.kex.exchange(cke_dh.dh_yc)
+        ms = compute_master_secret(ctx, pms)
+        client_prot, server_prot = derive_protections(ctx, suite, ms, ctx.info.encrypt_then_mac)
+        if self.client_key is not None:
+            # CertificateVerify signs every message before it (RFC 5246 §7.4.8).
+            return ExpectCertificateVerify(self.client_key, client_prot, server_prot,
+                                           ctx.transcript.messages())
+        ctx.expect_change_cipher_spec(client_prot)
+        return ExpectChangeCipherSpec(server_prot)
+
+
+@dataclass
+class ExpectCertificateVerify(State):
+    client_key: Any
+    client_prot: Any
+    server_prot: Any
+    signed: bytes  # the transcript up to (not including) CertificateVerify
+    expects = (HandshakeType.certificate_verify,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        cv = CertificateVerify.parse(raw)
+        ctx.trace("received", cv)
+        if cv.signature_algorithm not in ctx.config.signature_schemes:
+            raise TLSLocalAlert(_A.illegal_parameter,
+                                f"CertificateVerify: scheme 0x{cv.signature_algorithm:04x} "
+                                "was not in our CertificateRequest")
+        signatures.verify(self.client_key, cv.signature_algorithm, self.signed, cv.signature,
+                          context="CertificateVerify")
+        ctx.info.client_signature_scheme = cv.signature_algorithm
+        ctx.expect_change_cipher_spec(self.client_prot)
+        return ExpectChangeCipherSpec(self.server_prot)
+
+
+@dataclass
+class ExpectChangeCipherSpec(State):
+    server_prot: Any
+    expects = (CCS,)
+
+    def handle_ccs(self, ctx: Context) -> State:
+        return ExpectFinished(self.server_prot)
+
+
+@dataclass
+class ExpectFinished(State):
+    server_prot: Any
+    expects = (HandshakeType.finished,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        fin = Finished.parse(raw)
+        ctx.trace("received", fin)
+        check_finished(ctx, fin.verify_data, sender_is_client=True)
+        ctx.send_change_cipher_spec(self.server_prot)
+        ctx.send_handshake(Finished(verify_data=finished_verify_data(ctx, sender_is_client=False)))
+        ctx.handshake_done()
+        return Traffic(is_client=False)
