@@ -13,6 +13,7 @@ from construct import Array, Bytes, Const, GreedyBytes, Rebuild, Switch, len_, t
 
 from .errors import DecodeError
 from .extensions import CLIENT_HELLO_EXTENSIONS, SERVER_HELLO_EXTENSIONS, Extension
+from .record import SSLV2_CLIENT_HELLO, is_sslv2_client_hello
 from .registry import (
     AlertDescription,
     CertificateStatusType,
@@ -511,14 +512,3 @@ class SSLv2ClientHello(Model):
                 field="SSLv2ClientHello.record_length",
             )
         return msg
-
-
-SSLV2_CLIENT_HELLO = 1
-
-
-def is_sslv2_client_hello(data: bytes | bytearray | memoryview) -> bool:
-    """True when ``data`` starts like an SSLv2-format ClientHello (top bit set, msg_type 1).
-
-    Needs 3 bytes; a TLS record starts with a content type below 0x80, so the two never overlap.
-    """
-    return len(data) >= 3 and bool(data[0] & 0x80) and data[2] == SSLV2_CLIENT_HELLO

@@ -30,11 +30,13 @@ __all__ = [
     "MAX_CIPHERTEXT",
     "MAX_COMPRESSED",
     "MAX_PLAINTEXT",
+    "SSLV2_CLIENT_HELLO",
     "Alert",
     "ChangeCipherSpec",
     "Record",
     "RecordHeader",
     "build_header",
+    "is_sslv2_client_hello",
     "iter_records",
     "parse_header",
     "split_records",
@@ -156,3 +158,16 @@ class ChangeCipherSpec(Model):
     type: int = csfield(
         Validate(Uint8, lambda v: v == 1, "ChangeCipherSpec type must be 1"), default=1
     )
+
+
+SSLV2_CLIENT_HELLO = 1
+
+
+def is_sslv2_client_hello(data: bytes | bytearray | memoryview) -> bool:
+    """True when ``data`` starts like an SSLv2-format ClientHello (top bit set, msg_type 1).
+
+    Needs 3 bytes (the record layer sees it before any TLS header); for the message itself see
+    :class:`records.handshake.SSLv2ClientHello`. A TLS record starts with a content type below
+    0x80, so the two never overlap.
+    """
+    return len(data) >= 3 and bool(data[0] & 0x80) and data[2] == SSLV2_CLIENT_HELLO
