@@ -10,8 +10,10 @@ number raises :class:`~tls.errors.TLSLocalAlert` instead. A failed ``decrypt`` d
 Ciphers (primitives from ``cryptography`` only):
 
 - AES-128/256-GCM, RFC 5288: nonce = 4-byte salt (``fixed_iv``) + 8-byte explicit nonce carried in
-  the record. The explicit nonce is the sequence number, as OpenSSL does (RFC 5288 §3 allows any
-  value that never repeats under one key; the sequence number cannot).
+  the record. The explicit nonce is the sequence number, as Go's crypto/tls and BoringSSL do
+  (RFC 5288 §3 allows any value that never repeats under one key; the sequence number cannot).
+  OpenSSL 3.0 instead starts from a random value and increments it (see vectors/aead/); the
+  receiver takes the explicit nonce from the record either way.
 - ChaCha20-Poly1305, RFC 7905 §2: nonce = 12-byte ``fixed_iv`` XOR the sequence number left-padded
   to 12 bytes; no explicit nonce.
 - AES-128/256-CBC with HMAC-SHA1/SHA256/SHA384, MAC-then-encrypt (RFC 5246 §6.2.3.2) with a fresh
