@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from records.registry import NamedGroup, SignatureScheme
 
 from .errors import ConfigError
-from .keyexchange import DEFAULT_GROUPS, FFDHE_GROUPS, parse_groups_list
+from .keyexchange import DEFAULT_FFDHE_GROUPS as FFDHE_GROUPS
+from .keyexchange import DEFAULT_GROUPS, parse_groups_list
 from .signatures import DEFAULT_SIGNATURE_SCHEMES, parse_sigalgs_list
 from .suites import DEFAULT_SUITES, Auth, SuiteInfo, parse_cipher_list
 from .trust import AllowList, TrustStore, check_key_matches, load_certificates, load_private_key

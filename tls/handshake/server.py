@@ -48,7 +48,7 @@ from records.registry import (
 from .. import signatures
 from ..config import ClientAuth, Credentials, ServerConfig
 from ..errors import CertificateError, TLSLocalAlert
-from ..keyexchange import FFDHE_GROUPS, DheKeyPair, EcdheKeyPair, rsa_decrypt_pre_master_secret
+from ..keyexchange import FFDHE_PRIMES, DheKeyPair, EcdheKeyPair, rsa_decrypt_pre_master_secret
 from ..suites import BY_CODE, KeyExchange, SuiteInfo
 from ..trust import verify_client_chain
 from .common import (
@@ -99,7 +99,7 @@ def choose(cfg: ServerConfig, hello: ClientHello) -> Choice:
             if group is None:
                 continue
         elif suite.kex is KeyExchange.DHE:
-            ff = [g for g in client_groups or () if g in FFDHE_GROUPS]
+            ff = [g for g in client_groups or () if g in FFDHE_PRIMES]
             # RFC 7919 §4: a client naming FFDHE groups gets one of them or no DHE at all.
             group = first_common(cfg.dhe_groups, ff) if ff else cfg.dhe_groups[0]
             if group is None:
