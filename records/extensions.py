@@ -420,7 +420,8 @@ class _NoDuplicates(Subconstruct):
         for ext in exts:
             t = int(ext.extension_type)
             if t in seen:
-                name = ExtensionType._value2member_map_.get(t, t)
+                member = ExtensionType._value2member_map_.get(t)
+                name = f"{member.name} ({t})" if member else str(t)
                 raise WireError(
                     f"duplicate extension {name}", path, alert=AlertDescription.illegal_parameter
                 )
