@@ -8,20 +8,21 @@ names the certificate and the reason.
 
 Alerts used
 -----------
-=========================  ============================================================
-``unknown_ca``             no path from the chain to a trust anchor (includes an
-                           untrusted self-signed certificate)
-``certificate_expired``    a certificate on the path is expired or not yet valid
-``unsupported_certificate`` the leaf's extendedKeyUsage lacks serverAuth / clientAuth
-``bad_certificate``        host name / IP not in subjectAltName, malformed DER, bad
-                           signature, a forbidden or broken extension
-``access_denied``          a valid client certificate that is not on the allow-list
-                           (RFC 5246: "a valid certificate was received, but when access
-                           control was applied, the sender decided not to proceed")
-``handshake_failure``      an empty client chain when a certificate is required:
-                           RFC 5246 §7.4.6 names handshake_failure for TLS 1.2
-                           (certificate_required is TLS 1.3 only)
-=========================  ============================================================
+- ``unknown_ca``: no path from the chain to a trust anchor (including an untrusted self-signed
+  certificate, and a chain that carries its own untrusted root).
+- ``certificate_expired``: a certificate on the path is expired or not yet valid (the message
+  says which one and when).
+- ``unsupported_certificate``: the leaf's extendedKeyUsage lacks serverAuth / clientAuth; or the
+  chain uses an algorithm the WebPKI profile refuses (cryptography 48 accepts RSA >= 2048 bits and
+  ECDSA P-256/384/521 signatures on certificates: an Ed25519 *leaf key* under an ECDSA/RSA CA is
+  fine, an Ed25519-*signed* certificate is not).
+- ``bad_certificate``: host name / IP not in subjectAltName, malformed DER, a signature that does
+  not verify, a forbidden or broken extension; also an empty server chain.
+- ``access_denied``: a valid client certificate that is not on the allow-list (RFC 5246 §7.2.2:
+  "a valid certificate was received, but when access control was applied, the sender decided not
+  to proceed with negotiation").
+- ``handshake_failure``: an empty client chain when a certificate is required. RFC 5246 §7.4.6
+  names handshake_failure for TLS 1.2 (certificate_required is TLS 1.3's, RFC 8446).
 
 Explicit trust of a single certificate
 --------------------------------------
@@ -440,10 +441,10 @@ def _parse_chain(chain_der: Sequence[bytes], role: str) -> list[x509.Certificate
         try:
             chain.append(x509.load_der_x509_certificate(bytes(der)))
         except ValueError as exc:
-            where = "certificate" if index == 0 else f"chain certificate #{index}"
+            where = role if index == 0 else f"{role} chain entry #{index}"
             raise CertificateError(
                 AlertDescription.bad_certificate,
-                f"{role} {where}: malformed DER ({len(der)} bytes): {exc}",
+                f"{where}: malformed DER ({len(der)} bytes): {exc}",
             ) from exc
     return chain
 
@@ -515,7 +516,20 @@ def _map_error(
             f"{head}: a signature on the chain does not verify "
             f"(issuer {leaf.issuer.rfc4514_string()})",
         )
-    if reason.endswith("all candidates exhausted with no interior errors"):
+    if "Forbidden public key algorithm" in reason or "Forbidden signature algorithm" in reason:
+        # The WebPKI profile allows RSA (>= 2048 bits) and ECDSA P-256/384/521 signatures on
+        # certificates; an Ed25519/Ed448-signed chain, for one, is refused by cryptography.
+        algorithm = "Ed25519" if "Ed25519" in reason else "Ed448" if "Ed448" in reason else ""
+        return CertificateError(
+            AlertDescription.unsupported_certificate,
+            f"{head}: the chain uses a key or signature algorithm {algorithm} that the WebPKI "
+            f"profile of cryptography's verifier does not accept ({reason})".replace("  ", " "),
+        )
+    if reason.endswith(
+        ("all candidates exhausted with no interior errors", "chain construction exceeds max depth")
+    ):
+        # "exceeds max depth": the path builder looped through untrusted issuers (for example a
+        # chain that includes its own, untrusted, root) without reaching an anchor.
         if leaf.issuer == leaf.subject:
             detail = (
                 "self-signed certificate is not trusted (add it to the trust store or pin "
