@@ -31,6 +31,7 @@ __all__ = [
     "ECDHE_GROUPS",
     "FFDHE_GENERATOR",
     "FFDHE_PRIMES",
+    "MAX_DHE_BITS",
     "MIN_DHE_BITS",
     "PRE_MASTER_SECRET_LENGTH",
     "DheKeyPair",
@@ -148,6 +149,7 @@ FFDHE_PRIMES: Final[dict[NamedGroup, int]] = {
 _FFDHE_BY_PRIME: Final[dict[int, NamedGroup]] = {p: g for g, p in FFDHE_PRIMES.items()}
 
 MIN_DHE_BITS: Final = 2048  # smallest server DH prime a client accepts (Logjam, RFC 7919 §1)
+MAX_DHE_BITS: Final = 8192  # largest (bounds the work a server can make a client do)
 
 # Names accepted by parse_groups_list (lower-cased): IANA names and OpenSSL's aliases.
 _GROUP_ALIASES: Final[dict[str, NamedGroup]] = {
@@ -379,22 +381,39 @@ class DheKeyPair:
     """An ephemeral finite-field Diffie-Hellman key pair (RFC 5246 §8.1.2).
 
     ``public_bytes`` is Y big-endian without leading zeros (what OpenSSL sends in ServerDHParams
-    and ClientDiffieHellmanPublic). ``group`` is the RFC 7919 group when ``p`` is one of them, else
-    None.
+    and ClientDiffieHellmanPublic). ``group`` is the RFC 7919 group when ``(p, g)`` is one of them,
+    else None.
 
-    Key generation goes through ``dh.DHParameterNumbers(p, g).parameters().generate_private_key()``:
-    measured at about 1 ms for the RFC 7919 groups (OpenSSL recognises them and uses a short
-    exponent) and 13 ms for an unknown 8192-bit prime, so no cheaper path is needed.
+    Two paths, measured with cryptography 48 / OpenSSL 4.0:
+
+    - RFC 7919 groups: everything in OpenSSL. ``DHParameterNumbers(p, 2).parameters()
+      .generate_private_key()`` takes about 1 ms (OpenSSL recognises the group, skips the
+      parameter check and draws a 225-bit exponent); loading the peer's Y is as cheap.
+    - Any other (p, g), which only a client meets (a server's custom parameters): cryptography
+      checks the parameters (a primality test of p) every time a DH object is built from numbers:
+      0.34 s for 2048 bits and 6 s for 4096, once for our key and again for the peer's Y. That is
+      a stall a server could force on us, so this path does the arithmetic with Python integers
+      instead: a short random exponent (twice the security strength of p, 256-512 bits, as RFC
+      7919 §5.2 / NIST SP 800-56A allow) and ``pow``, a few ms in all. p is not tested for
+      primality (a malicious server knows the shared secret anyway), and Python's ``pow`` is not
+      constant-time (the exponent is used once).
     """
 
-    __slots__ = ("_private", "g", "group", "p", "public_bytes")
+    __slots__ = ("_private", "_x", "g", "group", "p", "public_bytes")
 
-    def __init__(self, p: int, g: int, private_key: dh.DHPrivateKey) -> None:
+    def __init__(self, p: int, g: int, private: dh.DHPrivateKey | int) -> None:
         self.p = p
         self.g = g
         self.group: NamedGroup | None = _FFDHE_BY_PRIME.get(p) if g == FFDHE_GENERATOR else None
-        self._private = private_key
-        self.public_bytes = _int_to_bytes(private_key.public_key().public_numbers().y)
+        if isinstance(private, dh.DHPrivateKey):
+            self._private: dh.DHPrivateKey | None = private
+            self._x: int | None = None
+            y = private.public_key().public_numbers().y
+        else:
+            self._private = None
+            self._x = private
+            y = pow(g, private, p)
+        self.public_bytes = _int_to_bytes(y)
 
     @property
     def p_bytes(self) -> bytes:
@@ -427,17 +446,15 @@ class DheKeyPair:
         server_public: bytes | None = None,
         *,
         min_bits: int = MIN_DHE_BITS,
+        max_bits: int = MAX_DHE_BITS,
         context: str = "ServerKeyExchange",
     ) -> DheKeyPair:
         """Client side: check the server's ServerDHParams, then make our key pair on them.
 
         - p shorter than ``min_bits`` (2048) bits → insufficient_security;
-        - p even, or g outside 1 < g < p-1 → illegal_parameter;
+        - p longer than ``max_bits`` (8192), p even, or g outside 1 < g < p-1 → illegal_parameter;
         - ``server_public`` (dh_Ys), when given, outside 1 < Ys < p-1 → illegal_parameter
           (``exchange`` checks it again in any case).
-
-        p's primality is not tested (a malicious server already knows the secret it shares with
-        us); a known RFC 7919 prime is recognised and reported in ``.group``.
         """
         p_int, g_int = _to_int(p), _to_int(g)
         bits = p_int.bit_length()
@@ -447,13 +464,20 @@ class DheKeyPair:
                 context,
                 f"server DH prime is {bits} bits; at least {min_bits} are required",
             )
-        if p_int % 2 == 0:
-            raise _alert(AlertDescription.illegal_parameter, context, "server DH prime p is even")
-        if not 1 < g_int < p_int - 1:
+        if bits > max_bits:
             raise _alert(
                 AlertDescription.illegal_parameter,
                 context,
-                f"server DH generator g={g_int if g_int < 2**32 else '...'} is not in 1 < g < p-1",
+                f"server DH prime is {bits} bits; at most {max_bits} are accepted",
+            )
+        if p_int % 2 == 0:
+            raise _alert(AlertDescription.illegal_parameter, context, "server DH prime p is even")
+        if not 1 < g_int < p_int - 1:
+            shown = g_int if g_int.bit_length() <= 32 else "(large)"
+            raise _alert(
+                AlertDescription.illegal_parameter,
+                context,
+                f"server DH generator g = {shown} is not in 1 < g < p-1",
             )
         if server_public is not None:
             _check_dh_public(_to_int(server_public), p_int, f"{context}: server DH public value Ys")
@@ -461,8 +485,12 @@ class DheKeyPair:
 
     @classmethod
     def _generate(cls, p: int, g: int) -> DheKeyPair:
-        params = dh.DHParameterNumbers(p, g).parameters()
-        return cls(p, g, params.generate_private_key())
+        if g == FFDHE_GENERATOR and p in _FFDHE_BY_PRIME:
+            params = dh.DHParameterNumbers(p, g).parameters()
+            return cls(p, g, params.generate_private_key())
+        bits = _short_exponent_bits(p.bit_length())
+        x = (int.from_bytes(os.urandom(bits // 8), "big") | (1 << (bits - 1))) % (p - 2) + 1
+        return cls(p, g, x)
 
     def exchange(self, peer_y: bytes | int, *, context: str = "") -> bytes:
         """The pre-master secret Z, leading zero bytes stripped (RFC 5246 §8.1.2).
@@ -473,9 +501,18 @@ class DheKeyPair:
         y = _to_int(peer_y)
         what = f"{context}: peer DH public value" if context else "peer DH public value"
         _check_dh_public(y, self.p, f"{what} ({self.name})")
-        peer = dh.DHPublicNumbers(y, dh.DHParameterNumbers(self.p, self.g)).public_key()
-        z = self._private.exchange(peer)
-        return z.lstrip(b"\x00")
+        if self._private is not None:
+            params = dh.DHParameterNumbers(self.p, self.g)
+            z = self._private.exchange(dh.DHPublicNumbers(y, params).public_key())
+            return z.lstrip(b"\x00")
+        assert self._x is not None
+        return _int_to_bytes(pow(y, self._x, self.p))
+
+
+def _short_exponent_bits(p_bits: int) -> int:
+    """Private exponent size for unknown DH parameters: 2x the NIST SP 800-57 security strength."""
+    strength = 112 if p_bits < 3072 else 128 if p_bits < 7680 else 192 if p_bits < 15360 else 256
+    return max(256, 2 * strength)
 
 
 def _check_dh_public(y: int, p: int, what: str) -> None:
@@ -519,13 +556,15 @@ def rsa_decrypt_pre_master_secret(
     whole secret, including on a version mismatch (the RFC keeps ``client_version || M[2..47]``
     there; either way the peer's secret is not used).
 
-    What the bundled OpenSSL does on bad padding: cryptography 48 (OpenSSL 4.0) raises
-    ``ValueError("Decryption failed")`` rather than using OpenSSL's implicit rejection (RFC
-    draft-kario-rsa-guidance), and ``ValueError`` for a ciphertext of the wrong length. Both are
-    caught and map to an empty message, which then fails the length check like any bad message.
-    Should a future build return an implicit-rejection synthetic message instead, it goes through
-    the same checks: a wrong length or version selects the fallback, and a synthetic message that
-    passes them is a secret the client does not know, so Finished fails the same way.
+    What the bundled OpenSSL does on bad padding (measured with cryptography 48, OpenSSL 4.0):
+    implicit rejection. ``decrypt`` does not raise on a bad PKCS#1 v1.5 padding; it returns a
+    synthetic message derived deterministically from the key and the ciphertext, of pseudo-random
+    length (draft-irtf-cfrg-rsa-guidance). It raises ``ValueError`` only for a ciphertext of the
+    wrong length or one that is not below the modulus. Both behaviours are handled: a
+    ``ValueError`` maps to an empty message, and every message (real or synthetic) goes through the
+    same length and version checks, so a synthetic one almost always selects the fallback; the
+    rare synthetic message of 48 bytes with the right version bytes is a secret the client does
+    not know, so Finished fails exactly as with the fallback.
 
     Python cannot promise constant time (exceptions and big-integer arithmetic have their own
     timings); this keeps the code path as uniform as it can be.
