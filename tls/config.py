@@ -151,6 +151,9 @@ class ClientConfig(_Common):
     trust: TrustStore | None = None
     pinned: AllowList | None = None
     insecure_skip_verify: bool = False
+    #: check the server certificate names ``server_name`` (turn off only for pinned or private
+    #: deployments where the name is meaningless; the chain is still validated)
+    check_hostname: bool = True
     credentials: tuple[Credentials, ...] = ()
     offer_encrypt_then_mac: bool = True
     offer_extended_master_secret: bool = True

@@ -43,6 +43,7 @@ from records.registry import (
 
 from .config import ClientConfig, ServerConfig
 from .errors import (
+    ConfigError,
     TLSAlertError,
     TLSClosedError,
     TLSError,
@@ -68,6 +69,10 @@ class TLSConnection:
     def __init__(self, config: ClientConfig | ServerConfig) -> None:
         self.config = config
         self.is_client = isinstance(config, ClientConfig)
+        if (isinstance(config, ClientConfig) and config.server_name is None
+                and config.check_hostname and not config.insecure_skip_verify):
+            raise ConfigError("client: server_name is needed to check the server certificate's "
+                              "name (or set check_hostname=False)")
         self.info = ConnectionInfo()
         self.transcript = Transcript()
         self._in = bytearray()

@@ -210,7 +210,7 @@ class ExpectCertificate(State):
             now = cfg.now() if cfg.now is not None else None
             info.verified_chain = verify_server_chain(
                 list(msg.certificate_list), cfg.trust, cfg.server_name, now=now,
-                pinned=cfg.pinned,
+                pinned=cfg.pinned, check_hostname=cfg.check_hostname,
             )
         key = certs[0].public_key()
         if _auth_of(key) is not self.suite.auth:
