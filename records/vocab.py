@@ -178,7 +178,12 @@ class Items(Subconstruct):
     def _parse(self, stream, context, path):
         out = []
         while not _at_end(stream, path):
+            before = stream_tell(stream, path)
             out.append(self.subcon._parsereport(stream, context, path))
+            if stream_tell(stream, path) == before:  # a zero-size item would loop for ever
+                raise WireError(
+                    "vector item consumed no bytes", path, alert=AlertDescription.decode_error
+                )
         return out
 
     def _build(self, obj, stream, context, path):

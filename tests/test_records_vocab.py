@@ -149,6 +149,12 @@ def test_items_lets_the_item_error_out():
     assert parse(con, b"\x04\x00\x01\x00\x02", "T").v == [1, 2]
 
 
+def test_items_refuses_zero_size_items():
+    con = Prefixed(Uint8, Items(Struct()))
+    with pytest.raises(DecodeError, match="consumed no bytes"):
+        parse(con, b"\x01\x00", "T")
+
+
 # ---------------------------------------------------------------- Optional swallowing errors
 
 
