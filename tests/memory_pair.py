@@ -1,4 +1,4 @@
-"""An in-memory client/server pair (h11's ConnectionPair idea) and a small PKI for protocol tests."""
+"""An in-memory client/server pair (after h11's ConnectionPair) and a small test PKI."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ family, mutual TLS policies, odd input splits, and the error paths of the state 
 from __future__ import annotations
 
 import pytest
+from memory_pair import Pair, byte_by_byte, client_config, mini_pki, server_config
 
 from records.registry import AlertDescription, NamedGroup, SignatureScheme
 from tls.config import ClientAuth
@@ -11,8 +12,6 @@ from tls.errors import CertificateError, TLSLocalAlert, TLSRemoteAlert, Truncati
 from tls.events import AlertReceived, ApplicationData, ConnectionClosed, HandshakeComplete
 from tls.suites import SUITES, KeyExchange, parse_cipher_list
 from tls.trust import AllowList
-
-from memory_pair import Pair, byte_by_byte, client_config, mini_pki, server_config
 
 A = AlertDescription
 
@@ -22,15 +21,17 @@ def _roundtrip(pair: Pair) -> None:
     pair.server.send(b"pong from server" * 2000)  # > 2^14: several records
     pair.pump()
     assert b"".join(e.data for e in pair.server_events if isinstance(e, ApplicationData)) == (
-        b"ping from client")
+        b"ping from client"
+    )
     got = b"".join(e.data for e in pair.client_events if isinstance(e, ApplicationData))
     assert got == b"pong from server" * 2000
 
 
 @pytest.mark.parametrize("suite", SUITES, ids=lambda s: s.name)
 def test_every_suite_handshakes_and_carries_data(suite):
-    pair = Pair(client_config(cipher_suites=(suite,)),
-                server_config(cipher_suites=(suite,))).handshake()
+    pair = Pair(
+        client_config(cipher_suites=(suite,)), server_config(cipher_suites=(suite,))
+    ).handshake()
     assert pair.client.info.suite is suite and pair.server.info.suite is suite
     assert pair.client.info.master_secret == pair.server.info.master_secret
     assert pair.client.info.extended_master_secret
@@ -40,8 +41,16 @@ def test_every_suite_handshakes_and_carries_data(suite):
     _roundtrip(pair)
 
 
-@pytest.mark.parametrize("group", [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1,
-                                   NamedGroup.x448, NamedGroup.secp521r1])
+@pytest.mark.parametrize(
+    "group",
+    [
+        NamedGroup.x25519,
+        NamedGroup.secp256r1,
+        NamedGroup.secp384r1,
+        NamedGroup.x448,
+        NamedGroup.secp521r1,
+    ],
+)
 def test_ecdhe_groups_follow_the_client(group):
     pair = Pair(client_config(groups=(group,)), server_config()).handshake()
     assert pair.client.info.group == group == pair.server.info.group
@@ -52,8 +61,10 @@ def test_ecdhe_groups_follow_the_client(group):
 def test_mutual_tls_required(split, client_creds):
     pki = mini_pki()
     creds = getattr(pki, client_creds)
-    pair = Pair(client_config(credentials=(creds,)),
-                server_config(client_auth=ClientAuth.REQUIRED, client_trust=pki.trust))
+    pair = Pair(
+        client_config(credentials=(creds,)),
+        server_config(client_auth=ClientAuth.REQUIRED, client_trust=pki.trust),
+    )
     pair.handshake(byte_by_byte if split == "byte_by_byte" else (lambda d: [d] if d else []))
     assert pair.server.info.peer_certificates[0] == creds.leaf
     assert pair.client.info.client_certificate_sent
@@ -63,8 +74,9 @@ def test_mutual_tls_required(split, client_creds):
 
 def test_required_mode_refuses_a_client_without_certificate():
     pki = mini_pki()
-    pair = Pair(client_config(), server_config(client_auth=ClientAuth.REQUIRED,
-                                               client_trust=pki.trust))
+    pair = Pair(
+        client_config(), server_config(client_auth=ClientAuth.REQUIRED, client_trust=pki.trust)
+    )
     pair.pump()
     assert isinstance(pair.server.error, CertificateError)
     assert pair.server.error.description == A.handshake_failure
@@ -75,16 +87,19 @@ def test_required_mode_refuses_a_client_without_certificate():
 
 def test_optional_mode_accepts_a_client_without_certificate():
     pki = mini_pki()
-    pair = Pair(client_config(), server_config(client_auth=ClientAuth.OPTIONAL,
-                                               client_trust=pki.trust)).handshake()
+    pair = Pair(
+        client_config(), server_config(client_auth=ClientAuth.OPTIONAL, client_trust=pki.trust)
+    ).handshake()
     assert pair.server.info.peer_certificates == []
     assert not pair.client.info.client_certificate_sent
 
 
 def test_untrusted_client_certificate_is_refused():
     pki = mini_pki()
-    pair = Pair(client_config(credentials=(pki.other_ca_client,)),
-                server_config(client_auth=ClientAuth.REQUIRED, client_trust=pki.trust))
+    pair = Pair(
+        client_config(credentials=(pki.other_ca_client,)),
+        server_config(client_auth=ClientAuth.REQUIRED, client_trust=pki.trust),
+    )
     pair.pump()
     assert isinstance(pair.server.error, CertificateError)
     assert isinstance(pair.client.error, TLSRemoteAlert)
@@ -94,14 +109,19 @@ def test_untrusted_client_certificate_is_refused():
 def test_allow_list_accepts_a_listed_self_signed_client_and_refuses_an_unlisted_one():
     pki = mini_pki()
     allow = AllowList.from_items([pki.client_selfsigned.leaf])
-    pair = Pair(client_config(credentials=(pki.client_selfsigned,)),
-                server_config(client_auth=ClientAuth.REQUIRED, client_allow_list=allow))
+    pair = Pair(
+        client_config(credentials=(pki.client_selfsigned,)),
+        server_config(client_auth=ClientAuth.REQUIRED, client_allow_list=allow),
+    )
     pair.handshake()
     assert pair.server.info.peer_certificates[0] == pki.client_selfsigned.leaf
     # CA-signed but not listed: refused even though the CA is trusted.
-    pair = Pair(client_config(credentials=(pki.client_ecdsa,)),
-                server_config(client_auth=ClientAuth.REQUIRED, client_trust=pki.trust,
-                              client_allow_list=allow))
+    pair = Pair(
+        client_config(credentials=(pki.client_ecdsa,)),
+        server_config(
+            client_auth=ClientAuth.REQUIRED, client_trust=pki.trust, client_allow_list=allow
+        ),
+    )
     pair.pump()
     assert isinstance(pair.server.error, CertificateError)
 
@@ -125,14 +145,18 @@ def test_client_refuses_wrong_host_name():
 
 
 def test_insecure_skip_verify_accepts_anything():
-    pair = Pair(client_config(server_name="example.com", trust=None, insecure_skip_verify=True),
-                server_config()).handshake()
+    pair = Pair(
+        client_config(server_name="example.com", trust=None, insecure_skip_verify=True),
+        server_config(),
+    ).handshake()
     assert pair.client.info.peer_certificates
 
 
 def test_no_shared_suite_is_a_handshake_failure_naming_both_lists():
-    pair = Pair(client_config(cipher_suites=parse_cipher_list("ECDHE-ECDSA-AES128-GCM-SHA256")),
-                server_config(cipher_suites=parse_cipher_list("ECDHE-RSA-AES256-GCM-SHA384")))
+    pair = Pair(
+        client_config(cipher_suites=parse_cipher_list("ECDHE-ECDSA-AES128-GCM-SHA256")),
+        server_config(cipher_suites=parse_cipher_list("ECDHE-RSA-AES256-GCM-SHA384")),
+    )
     pair.pump()
     assert isinstance(pair.server.error, TLSLocalAlert)
     assert pair.server.error.description == A.handshake_failure
@@ -141,8 +165,10 @@ def test_no_shared_suite_is_a_handshake_failure_naming_both_lists():
 
 
 def test_server_signature_scheme_follows_client_list():
-    pair = Pair(client_config(signature_schemes=(SignatureScheme.rsa_pss_rsae_sha384,)),
-                server_config(credentials=(mini_pki().server_rsa,))).handshake()
+    pair = Pair(
+        client_config(signature_schemes=(SignatureScheme.rsa_pss_rsae_sha384,)),
+        server_config(credentials=(mini_pki().server_rsa,)),
+    ).handshake()
     assert pair.client.info.server_signature_scheme == SignatureScheme.rsa_pss_rsae_sha384
 
 

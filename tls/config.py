@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from records.registry import NamedGroup, SignatureScheme
 from .errors import ConfigError
 from .keyexchange import DEFAULT_FFDHE_GROUPS as FFDHE_GROUPS
 from .keyexchange import DEFAULT_GROUPS, parse_groups_list
-from .signatures import DEFAULT_SIGNATURE_SCHEMES, parse_sigalgs_list
+from .signatures import DEFAULT_SIGNATURE_SCHEMES, parse_sigalgs_list, uses_rsa_pss_oid
 from .suites import DEFAULT_SUITES, Auth, SuiteInfo, parse_cipher_list
 from .trust import AllowList, TrustStore, check_key_matches, load_certificates, load_private_key
 
@@ -34,7 +34,7 @@ KeyLogCallback = Callable[[str], None]
 MessageCallback = Callable[[str, Any], None]
 
 
-class ClientAuth(str, Enum):
+class ClientAuth(StrEnum):
     """Server policy for client certificates."""
 
     NONE = "none"
@@ -53,13 +53,13 @@ class Credentials:
         if not self.chain:
             raise ConfigError("credentials need at least one certificate")
         check_key_matches(self.private_key, self.chain[0])
-        object.__setattr__(
-            self, "_der", tuple(c.public_bytes(_DER) for c in self.chain)
-        )
+        object.__setattr__(self, "_der", tuple(c.public_bytes(_DER) for c in self.chain))
 
     @classmethod
     def load(
-        cls, certfile: str | Path | bytes, keyfile: str | Path | bytes | None = None,
+        cls,
+        certfile: str | Path | bytes,
+        keyfile: str | Path | bytes | None = None,
         password: bytes | str | None = None,
     ) -> Credentials:
         """Load a PEM chain (leaf first) and its key; ``keyfile`` may be omitted when the key is
@@ -78,14 +78,20 @@ class Credentials:
         key = self.private_key
         if isinstance(key, rsa.RSAPrivateKey):
             return Auth.RSA
-        if isinstance(key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
-                      | ed448.Ed448PrivateKey):
+        if isinstance(
+            key, ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | ed448.Ed448PrivateKey
+        ):
             return Auth.ECDSA
         return None
 
     @property
     def leaf(self) -> x509.Certificate:
         return self.chain[0]
+
+    @property
+    def rsa_pss_oid(self) -> bool:
+        """The leaf's key is RSASSA-PSS (it may only sign with rsa_pss_pss_* schemes)."""
+        return uses_rsa_pss_oid(self.chain[0])
 
 
 _DER = Encoding.DER
@@ -160,13 +166,22 @@ class ClientConfig(_Common):
 
     @classmethod
     def create(
-        cls, *, server_name: str | None = None, cafile: str | Path | None = None,
-        trust: TrustStore | None = None, pinned: Sequence[str] | AllowList | None = None,
-        insecure_skip_verify: bool = False, certfile: str | Path | None = None,
-        keyfile: str | Path | None = None, password: bytes | str | None = None,
-        credentials: Sequence[Credentials] = (), ciphers: str | Sequence[SuiteInfo] | None = None,
-        groups: str | Sequence[int] | None = None, sigalgs: str | Sequence[int] | None = None,
-        alpn: Sequence[str | bytes] = (), **kw: Any,
+        cls,
+        *,
+        server_name: str | None = None,
+        cafile: str | Path | None = None,
+        trust: TrustStore | None = None,
+        pinned: Sequence[str] | AllowList | None = None,
+        insecure_skip_verify: bool = False,
+        certfile: str | Path | None = None,
+        keyfile: str | Path | None = None,
+        password: bytes | str | None = None,
+        credentials: Sequence[Credentials] = (),
+        ciphers: str | Sequence[SuiteInfo] | None = None,
+        groups: str | Sequence[int] | None = None,
+        sigalgs: str | Sequence[int] | None = None,
+        alpn: Sequence[str | bytes] = (),
+        **kw: Any,
     ) -> ClientConfig:
         """Build a client configuration from file names and OpenSSL-style lists."""
         if cafile is not None:
@@ -179,10 +194,16 @@ class ClientConfig(_Common):
         if pinned is not None and not isinstance(pinned, AllowList):
             pinned = AllowList.from_items(list(pinned))
         return cls(
-            server_name=server_name, trust=trust, pinned=pinned,
-            insecure_skip_verify=insecure_skip_verify, credentials=tuple(creds),
-            cipher_suites=_suites(ciphers), groups=_groups(groups, DEFAULT_GROUPS),
-            signature_schemes=_schemes(sigalgs), alpn_protocols=_alpn(alpn), **kw,
+            server_name=server_name,
+            trust=trust,
+            pinned=pinned,
+            insecure_skip_verify=insecure_skip_verify,
+            credentials=tuple(creds),
+            cipher_suites=_suites(ciphers),
+            groups=_groups(groups, DEFAULT_GROUPS),
+            signature_schemes=_schemes(sigalgs),
+            alpn_protocols=_alpn(alpn),
+            **kw,
         )
 
     def __post_init__(self) -> None:
@@ -210,13 +231,20 @@ class ServerConfig(_Common):
 
     @classmethod
     def create(
-        cls, *, certfile: str | Path | Sequence[str | Path] | None = None,
+        cls,
+        *,
+        certfile: str | Path | Sequence[str | Path] | None = None,
         keyfile: str | Path | Sequence[str | Path] | None = None,
-        password: bytes | str | None = None, credentials: Sequence[Credentials] = (),
-        verify: str | ClientAuth = ClientAuth.NONE, cafile: str | Path | None = None,
+        password: bytes | str | None = None,
+        credentials: Sequence[Credentials] = (),
+        verify: str | ClientAuth = ClientAuth.NONE,
+        cafile: str | Path | None = None,
         allow_clients: Sequence[str] | AllowList | None = None,
-        ciphers: str | Sequence[SuiteInfo] | None = None, groups: str | Sequence[int] | None = None,
-        sigalgs: str | Sequence[int] | None = None, alpn: Sequence[str | bytes] = (), **kw: Any,
+        ciphers: str | Sequence[SuiteInfo] | None = None,
+        groups: str | Sequence[int] | None = None,
+        sigalgs: str | Sequence[int] | None = None,
+        alpn: Sequence[str | bytes] = (),
+        **kw: Any,
     ) -> ServerConfig:
         """Build a server configuration from file names and OpenSSL-style lists. ``certfile`` and
         ``keyfile`` may be lists to serve an RSA and an ECDSA certificate side by side."""
@@ -237,10 +265,16 @@ class ServerConfig(_Common):
         if allow_clients is not None and not isinstance(allow_clients, AllowList):
             allow_clients = AllowList.from_items(list(allow_clients))
         return cls(
-            credentials=tuple(creds), client_auth=ClientAuth(verify),
+            credentials=tuple(creds),
+            client_auth=ClientAuth(verify),
             client_trust=TrustStore.from_pem(cafile) if cafile is not None else None,
-            client_allow_list=allow_clients, cipher_suites=_suites(ciphers), groups=ec_groups,
-            dhe_groups=dhe, signature_schemes=_schemes(sigalgs), alpn_protocols=_alpn(alpn), **kw,
+            client_allow_list=allow_clients,
+            cipher_suites=_suites(ciphers),
+            groups=ec_groups,
+            dhe_groups=dhe,
+            signature_schemes=_schemes(sigalgs),
+            alpn_protocols=_alpn(alpn),
+            **kw,
         )
 
     def __post_init__(self) -> None:

@@ -26,7 +26,6 @@ from records.errors import DecodeError
 from records.handshake import split_handshake
 from records.record import (
     HEADER_SIZE,
-    MAX_CIPHERTEXT,
     MAX_PLAINTEXT,
     Alert,
     build_header,
@@ -69,10 +68,16 @@ class TLSConnection:
     def __init__(self, config: ClientConfig | ServerConfig) -> None:
         self.config = config
         self.is_client = isinstance(config, ClientConfig)
-        if (isinstance(config, ClientConfig) and config.server_name is None
-                and config.check_hostname and not config.insecure_skip_verify):
-            raise ConfigError("client: server_name is needed to check the server certificate's "
-                              "name (or set check_hostname=False)")
+        if (
+            isinstance(config, ClientConfig)
+            and config.server_name is None
+            and config.check_hostname
+            and not config.insecure_skip_verify
+        ):
+            raise ConfigError(
+                "client: server_name is needed to check the server certificate's "
+                "name (or set check_hostname=False)"
+            )
         self.info = ConnectionInfo()
         self.transcript = Transcript()
         self._in = bytearray()
@@ -156,15 +161,16 @@ class TLSConnection:
         if not view:
             return
         for start in range(0, len(view), MAX_PLAINTEXT):
-            self._write_record(_CT.application_data, bytes(view[start:start + MAX_PLAINTEXT]))
+            self._write_record(_CT.application_data, bytes(view[start : start + MAX_PLAINTEXT]))
 
     def close(self) -> None:
         """Queue a close_notify alert (once). The transport may be closed after sending it."""
         if self.close_sent or self._error is not None:
             return
         self.close_sent = True
-        self._write_record(_CT.alert, Alert(level=AlertLevel.warning,
-                                            description=_A.close_notify).build())
+        self._write_record(
+            _CT.alert, Alert(level=AlertLevel.warning, description=_A.close_notify).build()
+        )
 
     def send_alert(self, description: int, level: int = AlertLevel.fatal) -> None:
         """Send an alert of our own choosing (research and fault injection)."""
@@ -215,7 +221,7 @@ class TLSConnection:
     def _flush_handshake(self) -> None:
         data = self._hs_out
         for start in range(0, len(data), MAX_PLAINTEXT):
-            self._write_record(_CT.handshake, bytes(data[start:start + MAX_PLAINTEXT]))
+            self._write_record(_CT.handshake, bytes(data[start : start + MAX_PLAINTEXT]))
         self._hs_out = bytearray()
 
     def _process_records(self) -> None:
@@ -223,16 +229,21 @@ class TLSConnection:
         pos = 0
         try:
             while len(buf) - pos >= HEADER_SIZE and not self.close_received:
-                if self._first_record and not self.is_client and is_sslv2_client_hello(
-                        bytes(buf[pos:pos + HEADER_SIZE])):
-                    raise TLSLocalAlert(_A.protocol_version,
-                                        "SSLv2-format ClientHello refused: tls12 speaks TLS 1.2")
+                if (
+                    self._first_record
+                    and not self.is_client
+                    and is_sslv2_client_hello(bytes(buf[pos : pos + HEADER_SIZE]))
+                ):
+                    raise TLSLocalAlert(
+                        _A.protocol_version,
+                        "SSLv2-format ClientHello refused: tls12 speaks TLS 1.2",
+                    )
                 header = parse_header(buf, pos)
                 self._check_record_version(header.version)
                 end = pos + HEADER_SIZE + header.length
                 if end > len(buf):
                     break
-                fragment = bytes(buf[pos + HEADER_SIZE:end])
+                fragment = bytes(buf[pos + HEADER_SIZE : end])
                 pos = end
                 self._first_record = False
                 self._handle_record(header.content_type, header.version, fragment)
@@ -243,24 +254,29 @@ class TLSConnection:
     def _check_record_version(self, version: int) -> None:
         if self.info.version is None:
             if version >> 8 != 3:
-                raise TLSLocalAlert(_A.protocol_version,
-                                    f"record: version 0x{version:04x} is not SSL 3/TLS")
+                raise TLSLocalAlert(
+                    _A.protocol_version, f"record: version 0x{version:04x} is not SSL 3/TLS"
+                )
         elif version != TLS12:
-            raise TLSLocalAlert(_A.protocol_version,
-                                f"record: version 0x{version:04x} after TLS 1.2 was agreed")
+            raise TLSLocalAlert(
+                _A.protocol_version, f"record: version 0x{version:04x} after TLS 1.2 was agreed"
+            )
 
     def _handle_record(self, content_type: int, version: int, fragment: bytes) -> None:
         if self._read is not None:
             fragment = self._read.decrypt(content_type, version, fragment)
         elif len(fragment) > MAX_PLAINTEXT:
-            raise TLSLocalAlert(_A.record_overflow,
-                                f"record: {len(fragment)}-byte plaintext exceeds 2^14")
+            raise TLSLocalAlert(
+                _A.record_overflow, f"record: {len(fragment)}-byte plaintext exceeds 2^14"
+            )
         if content_type == _CT.handshake:
             self._on_handshake_fragment(fragment)
         elif content_type == _CT.application_data:
             if not self.handshake_complete or self._hs_in:
-                raise TLSLocalAlert(_A.unexpected_message,
-                                    f"application data during the handshake ({self.state_name})")
+                raise TLSLocalAlert(
+                    _A.unexpected_message,
+                    f"application data during the handshake ({self.state_name})",
+                )
             if fragment:
                 self._events.append(ApplicationData(fragment))
         elif content_type == _CT.alert:
@@ -268,8 +284,9 @@ class TLSConnection:
         elif content_type == _CT.change_cipher_spec:
             self._on_change_cipher_spec(fragment)
         else:
-            raise TLSLocalAlert(_A.unexpected_message,
-                                f"record: unknown content type {content_type}")
+            raise TLSLocalAlert(
+                _A.unexpected_message, f"record: unknown content type {content_type}"
+            )
 
     def _on_handshake_fragment(self, fragment: bytes) -> None:
         if not fragment:
@@ -284,12 +301,17 @@ class TLSConnection:
 
     def _on_handshake_message(self, msg_type: int, raw: bytes) -> None:
         state = self._state
-        if msg_type == HandshakeType.hello_request and self.is_client and not isinstance(
-                state, Traffic):
+        if (
+            msg_type == HandshakeType.hello_request
+            and self.is_client
+            and not isinstance(state, Traffic)
+        ):
             return  # RFC 5246 §7.4.1.1: ignored during a handshake, never in the transcript
         if msg_type not in state.expects:
-            raise TLSLocalAlert(_A.unexpected_message,
-                                f"{_hs_name(msg_type)} received; expected {expected_names(state)}")
+            raise TLSLocalAlert(
+                _A.unexpected_message,
+                f"{_hs_name(msg_type)} received; expected {expected_names(state)}",
+            )
         if not isinstance(state, Traffic):
             self.transcript.add(raw)
         self._state = state.handle(self, msg_type, raw)
@@ -298,8 +320,10 @@ class TLSConnection:
         if fragment != b"\x01":
             raise TLSLocalAlert(_A.decode_error, "ChangeCipherSpec: payload must be the byte 1")
         if CCS not in self._state.expects or self._hs_in:
-            raise TLSLocalAlert(_A.unexpected_message,
-                                f"ChangeCipherSpec received; expected {expected_names(self._state)}")
+            raise TLSLocalAlert(
+                _A.unexpected_message,
+                f"ChangeCipherSpec received; expected {expected_names(self._state)}",
+            )
         self._state = self._state.handle_ccs(self)
         self._read, self._pending_read = self._pending_read, None
 
@@ -308,8 +332,9 @@ class TLSConnection:
         if alert.level == AlertLevel.warning and alert.description == _A.close_notify:
             self.close_received = True
             if not self.handshake_complete:
-                raise TLSRemoteAlert(_A.close_notify, "peer closed during the handshake",
-                                     level=AlertLevel.warning)
+                raise TLSRemoteAlert(
+                    _A.close_notify, "peer closed during the handshake", level=AlertLevel.warning
+                )
             self._events.append(ConnectionClosed())
             if not self.close_sent:
                 self.close()
@@ -327,10 +352,12 @@ class TLSConnection:
             return
         if not self.handshake_complete:
             self._error = TruncationError(
-                f"connection closed by peer during the handshake ({self.state_name})")
+                f"connection closed by peer during the handshake ({self.state_name})"
+            )
         else:
             self._error = TruncationError(
-                "connection closed by peer without close_notify: data may be truncated")
+                "connection closed by peer without close_notify: data may be truncated"
+            )
 
     def _fail(self, error: TLSError, cause: BaseException) -> None:
         """Record a fatal error; queue our alert if it was ours to send."""

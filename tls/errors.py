@@ -61,8 +61,11 @@ class TLSLocalAlert(TLSAlertError):
     """We detected a problem and sent (or would send) this fatal alert to the peer."""
 
     def _text(self) -> str:
-        return f"{self.message} (sent alert {self.alert_name})" if self.message else (
-            f"sent alert {self.alert_name}")
+        return (
+            f"{self.message} (sent alert {self.alert_name})"
+            if self.message
+            else (f"sent alert {self.alert_name}")
+        )
 
 
 class TLSRemoteAlert(TLSAlertError):

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 import threading
@@ -66,10 +67,8 @@ class TLSSocket:
         except TLSError as exc:
             self._error = exc
         self._drain()
-        try:
+        with contextlib.suppress(OSError):
             self._flush()
-        except OSError:
-            pass
 
     def _drain(self) -> None:
         while True:
@@ -124,9 +123,15 @@ class TLSSocket:
 
     write = send
 
-    def makefile(self, mode: str = "r", buffering: int | None = None, *,
-                 encoding: str | None = None, errors: str | None = None,
-                 newline: str | None = None) -> Any:
+    def makefile(
+        self,
+        mode: str = "r",
+        buffering: int | None = None,
+        *,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+    ) -> Any:
         raw = _RawTLS(self)
         binary: Any
         if "r" in mode and "w" in mode:
@@ -152,19 +157,15 @@ class TLSSocket:
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
         if how in (socket.SHUT_WR, socket.SHUT_RDWR) and self.conn.error is None:
             self.conn.close()
-            try:
+            with contextlib.suppress(OSError):
                 self._flush()
-            except OSError:
-                pass
         self.sock.shutdown(how)
 
     def close(self) -> None:
         if self.conn.error is None and self.conn.handshake_complete:
             self.conn.close()
-            try:
+            with contextlib.suppress(OSError):
                 self._flush()
-            except OSError:
-                pass
         self.sock.close()
 
     def __enter__(self) -> TLSSocket:
@@ -233,8 +234,9 @@ class _RawTLS(io.RawIOBase):
         return len(b)
 
 
-def wrap(sock: socket.socket, config: ClientConfig | ServerConfig, *,
-         do_handshake: bool = True) -> TLSSocket:
+def wrap(
+    sock: socket.socket, config: ClientConfig | ServerConfig, *, do_handshake: bool = True
+) -> TLSSocket:
     """Run TLS over a connected socket (client or server by the config's type)."""
     tls = TLSSocket(sock, TLSConnection(config))
     if do_handshake:
@@ -250,8 +252,9 @@ def wrap(sock: socket.socket, config: ClientConfig | ServerConfig, *,
     return tls
 
 
-def connect(host: str, port: int, config: ClientConfig, *,
-            timeout: float | None = None) -> TLSSocket:
+def connect(
+    host: str, port: int, config: ClientConfig, *, timeout: float | None = None
+) -> TLSSocket:
     """Open a TCP connection and complete a TLS handshake. ``config.server_name`` defaults to
     ``host`` (used for SNI and certificate name checks)."""
     if config.server_name is None:
@@ -272,9 +275,15 @@ class TLSServer:
     8443, for instance (see README).
     """
 
-    def __init__(self, address: tuple[str, int], config: ServerConfig, handler: Handler, *,
-                 on_error: Callable[[tuple[str, int], BaseException], None] | None = None,
-                 handshake_timeout: float | None = 30.0) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        config: ServerConfig,
+        handler: Handler,
+        *,
+        on_error: Callable[[tuple[str, int], BaseException], None] | None = None,
+        handshake_timeout: float | None = 30.0,
+    ) -> None:
         self.config = config
         self.handler = handler
         self.on_error = on_error

@@ -7,25 +7,25 @@ Adding a suite is adding a record to :data:`SUITES`. Names are accepted in IANA 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from records.registry import OPENSSL_NAMES, CipherSuite
 
 from .errors import ConfigError
 
 
-class KeyExchange(str, Enum):
+class KeyExchange(StrEnum):
     ECDHE = "ECDHE"
     DHE = "DHE"
     RSA = "RSA"
 
 
-class Auth(str, Enum):
+class Auth(StrEnum):
     RSA = "RSA"
     ECDSA = "ECDSA"
 
 
-class BulkCipher(str, Enum):
+class BulkCipher(StrEnum):
     AES_128_GCM = "AES_128_GCM"
     AES_256_GCM = "AES_256_GCM"
     CHACHA20_POLY1305 = "CHACHA20_POLY1305"
@@ -99,8 +99,9 @@ class SuiteInfo:
         return 2 * (self.mac_length + self.key_length + self.fixed_iv_length)
 
 
-def _suite(name: str, kex: KeyExchange, auth: Auth, cipher: BulkCipher, mac: str | None,
-           prf_hash: str) -> SuiteInfo:
+def _suite(
+    name: str, kex: KeyExchange, auth: Auth, cipher: BulkCipher, mac: str | None, prf_hash: str
+) -> SuiteInfo:
     return SuiteInfo(CipherSuite[name], kex, auth, cipher, mac, prf_hash)
 
 

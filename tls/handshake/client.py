@@ -1,8 +1,8 @@
 """The TLS 1.2 client handshake (RFC 5246 §7.3), one class per state.
 
-    ExpectServerHello → ExpectCertificate → [ExpectServerKeyExchange] →
-    ExpectCertificateRequestOrDone → [ExpectServerHelloDone] → (send flight) →
-    ExpectChangeCipherSpec → ExpectFinished → Traffic
+ExpectServerHello → ExpectCertificate → [ExpectServerKeyExchange] →
+ExpectCertificateRequestOrDone → [ExpectServerHelloDone] → (send flight) →
+ExpectChangeCipherSpec → ExpectFinished → Traffic
 """
 
 from __future__ import annotations
@@ -100,8 +100,12 @@ def client_hello(ctx: Context) -> ExpectServerHello:
         exts.append(ExtendedMasterSecretExtension())
     exts.append(RenegotiationInfoExtension(renegotiated_connection=b""))
     hello = ClientHello(
-        client_version=TLS12, random=info.client_random, session_id=b"",
-        cipher_suites=suites, compression_methods=[0], extensions=exts,
+        client_version=TLS12,
+        random=info.client_random,
+        session_id=b"",
+        cipher_suites=suites,
+        compression_methods=[0],
+        extensions=exts,
     )
     ctx.send_handshake(hello)
     return ExpectServerHello(hello)
@@ -117,17 +121,22 @@ class ExpectServerHello(State):
         ctx.trace("received", sh)
         info = ctx.info
         if sh.server_version != TLS12:
-            raise TLSLocalAlert(_A.protocol_version,
-                                f"ServerHello: server chose version 0x{sh.server_version:04x}, "
-                                "tls12 speaks only TLS 1.2 (0x0303)")
+            raise TLSLocalAlert(
+                _A.protocol_version,
+                f"ServerHello: server chose version 0x{sh.server_version:04x}, "
+                "tls12 speaks only TLS 1.2 (0x0303)",
+            )
         suite = BY_CODE.get(sh.cipher_suite)
         if suite is None or suite.code not in self.hello.cipher_suites:
-            raise TLSLocalAlert(_A.illegal_parameter,
-                                f"ServerHello: cipher suite 0x{sh.cipher_suite:04x} was not offered")
+            raise TLSLocalAlert(
+                _A.illegal_parameter,
+                f"ServerHello: cipher suite 0x{sh.cipher_suite:04x} was not offered",
+            )
         if sh.compression_method != 0:
-            raise TLSLocalAlert(_A.illegal_parameter,
-                                f"ServerHello: compression method {sh.compression_method} "
-                                "was not offered")
+            raise TLSLocalAlert(
+                _A.illegal_parameter,
+                f"ServerHello: compression method {sh.compression_method} was not offered",
+            )
         offered = {e.extension_type for e in self.hello.extensions or ()}
         seen = _check_server_extensions(sh, offered, suite, self.hello)
         info.version = TLS12
@@ -142,32 +151,39 @@ class ExpectServerHello(State):
         return ExpectCertificate(suite)
 
 
-def _check_server_extensions(sh: ServerHello, offered: set[int], suite: SuiteInfo,
-                             hello: ClientHello) -> dict[int, Any]:
+def _check_server_extensions(
+    sh: ServerHello, offered: set[int], suite: SuiteInfo, hello: ClientHello
+) -> dict[int, Any]:
     seen: dict[int, Any] = {}
     for ext in sh.extensions or ():
         t = ext.extension_type
         if t not in offered:
-            raise TLSLocalAlert(_A.unsupported_extension,
-                                f"ServerHello: extension {_ext_name(t)} was not offered")
+            raise TLSLocalAlert(
+                _A.unsupported_extension, f"ServerHello: extension {_ext_name(t)} was not offered"
+            )
         seen[t] = ext
     reneg = seen.get(ExtensionType.renegotiation_info)
     if reneg is not None and reneg.renegotiated_connection != b"":
-        raise TLSLocalAlert(_A.handshake_failure,
-                            "ServerHello: renegotiation_info must be empty on a first handshake")
+        raise TLSLocalAlert(
+            _A.handshake_failure,
+            "ServerHello: renegotiation_info must be empty on a first handshake",
+        )
     if ExtensionType.encrypt_then_mac in seen and suite.is_aead:
-        raise TLSLocalAlert(_A.illegal_parameter,
-                            f"ServerHello: encrypt_then_mac with AEAD suite {suite.name}")
+        raise TLSLocalAlert(
+            _A.illegal_parameter, f"ServerHello: encrypt_then_mac with AEAD suite {suite.name}"
+        )
     pf = seen.get(ExtensionType.ec_point_formats)
     if pf is not None and ECPointFormat.uncompressed not in pf.formats:
-        raise TLSLocalAlert(_A.illegal_parameter,
-                            "ServerHello: ec_point_formats lacks the uncompressed format")
+        raise TLSLocalAlert(
+            _A.illegal_parameter, "ServerHello: ec_point_formats lacks the uncompressed format"
+        )
     alpn = seen.get(ExtensionType.application_layer_protocol_negotiation)
     if alpn is not None:
         ours = next(e for e in hello.extensions or () if isinstance(e, ALPNExtension))
         if len(alpn.protocols) != 1 or alpn.protocols[0] not in ours.protocols:
-            raise TLSLocalAlert(_A.illegal_parameter,
-                                f"ServerHello: ALPN {alpn.protocols!r} was not offered")
+            raise TLSLocalAlert(
+                _A.illegal_parameter, f"ServerHello: ALPN {alpn.protocols!r} was not offered"
+            )
     return seen
 
 
@@ -181,8 +197,7 @@ def _ext_name(t: int) -> str:
 def _auth_of(key: Any) -> Auth | None:
     if isinstance(key, rsa.RSAPublicKey):
         return Auth.RSA
-    if isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
-                  | ed448.Ed448PublicKey):
+    if isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
         return Auth.ECDSA
     return None
 
@@ -202,30 +217,36 @@ class ExpectCertificate(State):
         try:
             certs = [x509.load_der_x509_certificate(d) for d in msg.certificate_list]
         except ValueError as exc:
-            raise CertificateError(_A.bad_certificate,
-                                   f"Certificate: server certificate does not parse: {exc}"
-                                   ) from exc
+            raise CertificateError(
+                _A.bad_certificate, f"Certificate: server certificate does not parse: {exc}"
+            ) from exc
         info.peer_certificates = certs
         if not cfg.insecure_skip_verify:
             now = cfg.now() if cfg.now is not None else None
             info.verified_chain = verify_server_chain(
-                list(msg.certificate_list), cfg.trust, cfg.server_name, now=now,
-                pinned=cfg.pinned, check_hostname=cfg.check_hostname,
+                list(msg.certificate_list),
+                cfg.trust,
+                cfg.server_name,
+                now=now,
+                pinned=cfg.pinned,
+                check_hostname=cfg.check_hostname,
             )
         key = certs[0].public_key()
         if _auth_of(key) is not self.suite.auth:
-            raise TLSLocalAlert(_A.unsupported_certificate,
-                                f"Certificate: {type(key).__name__} server key cannot serve "
-                                f"{self.suite.name}")
+            raise TLSLocalAlert(
+                _A.unsupported_certificate,
+                f"Certificate: {type(key).__name__} server key cannot serve {self.suite.name}",
+            )
         if self.suite.kex is KeyExchange.RSA:
             return ExpectCertificateRequestOrDone(self.suite, key, None)
-        return ExpectServerKeyExchange(self.suite, key)
+        return ExpectServerKeyExchange(self.suite, key, signatures.uses_rsa_pss_oid(certs[0]))
 
 
 @dataclass
 class ExpectServerKeyExchange(State):
     suite: SuiteInfo
     server_key: Any
+    rsa_pss_oid: bool  # the certificate's key is RSASSA-PSS (rsa_pss_pss_* schemes)
     expects = (HandshakeType.server_key_exchange,)
 
     def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
@@ -237,26 +258,31 @@ class ExpectServerKeyExchange(State):
             ske = ServerKeyExchangeECDHE.parse(raw)
             ctx.trace("received", ske)
             if ske.named_curve not in cfg.groups:
-                raise TLSLocalAlert(_A.illegal_parameter,
-                                    f"ServerKeyExchange: curve {_group_name(ske.named_curve)} "
-                                    "was not offered")
+                raise TLSLocalAlert(
+                    _A.illegal_parameter,
+                    f"ServerKeyExchange: curve {_group_name(ske.named_curve)} was not offered",
+                )
             kex = EcdheKeyPair.generate(NamedGroup(ske.named_curve))
             peer = ske.public
             info.group = ske.named_curve
         else:
             ske = ServerKeyExchangeDHE.parse(raw)
             ctx.trace("received", ske)
-            kex = DheKeyPair.generate_client(int.from_bytes(ske.dh_p, "big"),
-                                             int.from_bytes(ske.dh_g, "big"))
+            kex = DheKeyPair.generate_client(
+                int.from_bytes(ske.dh_p, "big"), int.from_bytes(ske.dh_g, "big")
+            )
             peer = ske.dh_ys
             info.group = kex.group
-        if ske.signature_algorithm not in cfg.signature_schemes:
-            raise TLSLocalAlert(_A.illegal_parameter,
-                                "ServerKeyExchange: signature scheme "
-                                f"{_scheme_name(ske.signature_algorithm)} was not offered")
         signed = info.client_random + info.server_random + ske.params_bytes()
-        signatures.verify(self.server_key, ske.signature_algorithm, signed, ske.signature,
-                          context="ServerKeyExchange")
+        signatures.verify(
+            self.server_key,
+            ske.signature_algorithm,
+            signed,
+            ske.signature,
+            context="ServerKeyExchange",
+            allowed=cfg.signature_schemes,
+            rsa_pss_oid=self.rsa_pss_oid,
+        )
         info.server_signature_scheme = ske.signature_algorithm
         pms = kex.exchange(peer)
         return ExpectCertificateRequestOrDone(self.suite, self.server_key, (kex, pms))
@@ -267,15 +293,6 @@ def _group_name(g: int) -> str:
         return NamedGroup(g).name
     except ValueError:
         return f"0x{g:04x}"
-
-
-def _scheme_name(s: int) -> str:
-    from records.registry import SignatureScheme
-
-    try:
-        return SignatureScheme(s).name
-    except ValueError:
-        return f"0x{s:04x}"
 
 
 @dataclass
@@ -319,14 +336,20 @@ def _choose_credentials(ctx: Context, req: CertificateRequest) -> tuple[Any, int
     types = set(req.certificate_types)
     fitting = []
     for creds in cfg.credentials:
-        wanted = (ClientCertificateType.rsa_sign if creds.auth is Auth.RSA
-                  else ClientCertificateType.ecdsa_sign)
+        wanted = (
+            ClientCertificateType.rsa_sign
+            if creds.auth is Auth.RSA
+            else ClientCertificateType.ecdsa_sign
+        )
         if wanted not in types:
             continue
         try:
-            scheme = signatures.choose_scheme(creds.private_key,
-                                              list(req.supported_signature_algorithms),
-                                              cfg.signature_schemes)
+            scheme = signatures.choose_scheme(
+                creds.private_key,
+                list(req.supported_signature_algorithms),
+                cfg.signature_schemes,
+                rsa_pss_oid=signatures.uses_rsa_pss_oid(creds.leaf),
+            )
         except TLSLocalAlert:
             continue
         fitting.append((creds, scheme))
@@ -335,15 +358,21 @@ def _choose_credentials(ctx: Context, req: CertificateRequest) -> tuple[Any, int
     names = set(req.certificate_authorities)
     if names:
         for creds, scheme in fitting:
-            if any(c.issuer.public_bytes() in names or c.subject.public_bytes() in names
-                   for c in creds.chain):
+            if any(
+                c.issuer.public_bytes() in names or c.subject.public_bytes() in names
+                for c in creds.chain
+            ):
                 return creds, scheme
     return fitting[0]
 
 
-def send_client_flight(ctx: Context, suite: SuiteInfo, server_key: Any,
-                       exchange: tuple[Any, bytes] | None,
-                       request: CertificateRequest | None) -> State:
+def send_client_flight(
+    ctx: Context,
+    suite: SuiteInfo,
+    server_key: Any,
+    exchange: tuple[Any, bytes] | None,
+    request: CertificateRequest | None,
+) -> State:
     """Certificate?, ClientKeyExchange, CertificateVerify?, ChangeCipherSpec, Finished."""
     cfg = ctx.config
     info = ctx.info
@@ -367,7 +396,12 @@ def send_client_flight(ctx: Context, suite: SuiteInfo, server_key: Any,
     ms = compute_master_secret(ctx, pms)
     if chosen is not None:
         creds, scheme = chosen
-        signature = signatures.sign(creds.private_key, scheme, ctx.transcript.messages())
+        signature = signatures.sign(
+            creds.private_key,
+            scheme,
+            ctx.transcript.messages(),
+            rsa_pss_oid=signatures.uses_rsa_pss_oid(creds.leaf),
+        )
         ctx.send_handshake(CertificateVerify(signature_algorithm=scheme, signature=signature))
         info.client_signature_scheme = scheme
     client_prot, server_prot = derive_protections(ctx, suite, ms, info.encrypt_then_mac)

@@ -59,7 +59,7 @@ class Transcript:
 
 @dataclass
 class ConnectionInfo:
-    """What was negotiated, filled in as the handshake proceeds (read it after HandshakeComplete)."""
+    """What was negotiated, filled in as the handshake goes (complete after HandshakeComplete)."""
 
     version: int | None = None
     suite: SuiteInfo | None = None
@@ -88,8 +88,11 @@ class ConnectionInfo:
 
     @property
     def version_name(self) -> str:
-        return "TLSv1.2" if self.version == 0x0303 else (
-            f"0x{self.version:04x}" if self.version else "")
+        return (
+            "TLSv1.2"
+            if self.version == 0x0303
+            else (f"0x{self.version:04x}" if self.version else "")
+        )
 
     @property
     def peer_certificate(self) -> x509.Certificate | None:
@@ -121,8 +124,10 @@ class State:
         raise TLSLocalAlert(AlertDescription.internal_error, f"{type(self).__name__} got a message")
 
     def handle_ccs(self, ctx: Context) -> State:
-        raise TLSLocalAlert(AlertDescription.unexpected_message,
-                            f"ChangeCipherSpec not allowed in {type(self).__name__}")
+        raise TLSLocalAlert(
+            AlertDescription.unexpected_message,
+            f"ChangeCipherSpec not allowed in {type(self).__name__}",
+        )
 
 
 def expected_names(state: State) -> str:
@@ -133,19 +138,33 @@ def expected_names(state: State) -> str:
 
 
 def derive_protections(
-    ctx: Context, suite: SuiteInfo, master_secret: bytes, encrypt_then_mac: bool,
+    ctx: Context,
+    suite: SuiteInfo,
+    master_secret: bytes,
+    encrypt_then_mac: bool,
 ) -> tuple[RecordProtection, RecordProtection]:
     """RFC 5246 §6.3: the key block, split into (client write, server write) protections."""
     info = ctx.info
-    km = keyschedule.KeyMaterial.derive(suite, master_secret, info.client_random,
-                                        info.server_random)
+    km = keyschedule.KeyMaterial.derive(
+        suite, master_secret, info.client_random, info.server_random
+    )
     rnd = ctx.config.random
-    client = new_protection(suite, key=km.client_write_key, fixed_iv=km.client_write_iv,
-                            mac_key=km.client_write_mac_key, encrypt_then_mac=encrypt_then_mac,
-                            random=rnd)
-    server = new_protection(suite, key=km.server_write_key, fixed_iv=km.server_write_iv,
-                            mac_key=km.server_write_mac_key, encrypt_then_mac=encrypt_then_mac,
-                            random=rnd)
+    client = new_protection(
+        suite,
+        key=km.client_write_key,
+        fixed_iv=km.client_write_iv,
+        mac_key=km.client_write_mac_key,
+        encrypt_then_mac=encrypt_then_mac,
+        random=rnd,
+    )
+    server = new_protection(
+        suite,
+        key=km.server_write_key,
+        fixed_iv=km.server_write_iv,
+        mac_key=km.server_write_mac_key,
+        encrypt_then_mac=encrypt_then_mac,
+        random=rnd,
+    )
     return client, server
 
 
@@ -156,25 +175,32 @@ def compute_master_secret(ctx: Context, pre_master_secret: bytes) -> bytes:
     hash_name = ctx.transcript.hash_name
     assert hash_name is not None
     if info.extended_master_secret:
-        ms = keyschedule.extended_master_secret(hash_name, pre_master_secret,
-                                                ctx.transcript.digest())
+        ms = keyschedule.extended_master_secret(
+            hash_name, pre_master_secret, ctx.transcript.digest()
+        )
     else:
-        ms = keyschedule.master_secret(hash_name, pre_master_secret, info.client_random,
-                                       info.server_random)
+        ms = keyschedule.master_secret(
+            hash_name, pre_master_secret, info.client_random, info.server_random
+        )
     info.master_secret = ms
     if ctx.config.keylog is not None:
         ctx.config.keylog(f"CLIENT_RANDOM {info.client_random.hex()} {ms.hex()}")
     return ms
 
 
-def finished_verify_data(ctx: Context, sender_is_client: bool, *,
-                         before_last: bool = False) -> bytes:
+def finished_verify_data(
+    ctx: Context, sender_is_client: bool, *, before_last: bool = False
+) -> bytes:
     """RFC 5246 §7.4.9 over the transcript so far (``before_last``: without the message being
     handled, i.e. the received Finished itself)."""
     label = b"client finished" if sender_is_client else b"server finished"
     assert ctx.transcript.hash_name is not None
-    return keyschedule.verify_data(ctx.transcript.hash_name, ctx.info.master_secret, label,
-                                   ctx.transcript.digest(before_last=before_last))
+    return keyschedule.verify_data(
+        ctx.transcript.hash_name,
+        ctx.info.master_secret,
+        label,
+        ctx.transcript.digest(before_last=before_last),
+    )
 
 
 def check_finished(ctx: Context, received: bytes, sender_is_client: bool) -> None:
@@ -182,8 +208,10 @@ def check_finished(ctx: Context, received: bytes, sender_is_client: bool) -> Non
     expected = finished_verify_data(ctx, sender_is_client, before_last=True)
     if not hmac.compare_digest(expected, received):
         who = "client" if sender_is_client else "server"
-        raise TLSLocalAlert(AlertDescription.decrypt_error,
-                            f"Finished: the {who}'s verify_data does not match the transcript")
+        raise TLSLocalAlert(
+            AlertDescription.decrypt_error,
+            f"Finished: the {who}'s verify_data does not match the transcript",
+        )
 
 
 def first_common(preferred: Sequence[int], offered: Sequence[int]) -> int | None:

@@ -1,8 +1,8 @@
 """The TLS 1.2 server handshake (RFC 5246 §7.3), one class per state.
 
-    ExpectClientHello → (send ServerHello … ServerHelloDone) → [ExpectClientCertificate] →
-    ExpectClientKeyExchange → [ExpectCertificateVerify] → ExpectChangeCipherSpec →
-    ExpectFinished → (send ChangeCipherSpec, Finished) → Traffic
+ExpectClientHello → (send ServerHello … ServerHelloDone) → [ExpectClientCertificate] →
+ExpectClientKeyExchange → [ExpectCertificateVerify] → ExpectChangeCipherSpec →
+ExpectFinished → (send ChangeCipherSpec, Finished) → Traffic
 """
 
 from __future__ import annotations
@@ -107,16 +107,21 @@ def choose(cfg: ServerConfig, hello: ClientHello) -> Choice:
         scheme: int | None = None
         if suite.kex is not KeyExchange.RSA:
             try:
-                scheme = signatures.choose_scheme(creds.private_key, client_schemes,
-                                                  cfg.signature_schemes)
+                scheme = signatures.choose_scheme(
+                    creds.private_key,
+                    client_schemes,
+                    cfg.signature_schemes,
+                    rsa_pss_oid=creds.rsa_pss_oid,
+                )
             except TLSLocalAlert:
                 continue
         return Choice(suite, creds, group, scheme)
     ours = ":".join(s.openssl_name for s in cfg.cipher_suites)
     theirs = ":".join(_suite_name(c) for c in hello.cipher_suites)
-    raise TLSLocalAlert(_A.handshake_failure,
-                        f"ClientHello: no shared cipher suite (client offers {theirs}; "
-                        f"server accepts {ours})")
+    raise TLSLocalAlert(
+        _A.handshake_failure,
+        f"ClientHello: no shared cipher suite (client offers {theirs}; server accepts {ours})",
+    )
 
 
 def _suite_name(code: int) -> str:
@@ -140,15 +145,19 @@ class ExpectClientHello(State):
         exts = {e.extension_type: e for e in hello.extensions or ()}
         _check_version(hello, exts)
         if 0 not in hello.compression_methods:
-            raise TLSLocalAlert(_A.illegal_parameter,
-                                "ClientHello: the null compression method is not offered")
+            raise TLSLocalAlert(
+                _A.illegal_parameter, "ClientHello: the null compression method is not offered"
+            )
         reneg = exts.get(ExtensionType.renegotiation_info)
         if reneg is not None and reneg.renegotiated_connection != b"":
-            raise TLSLocalAlert(_A.handshake_failure,
-                                "ClientHello: renegotiation_info must be empty on a first "
-                                "handshake (RFC 5746 §3.6)")
+            raise TLSLocalAlert(
+                _A.handshake_failure,
+                "ClientHello: renegotiation_info must be empty on a first "
+                "handshake (RFC 5746 §3.6)",
+            )
         secure_reneg = reneg is not None or (
-            CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV in hello.cipher_suites)
+            CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV in hello.cipher_suites
+        )
         sni = exts.get(ExtensionType.server_name)
         if sni is not None:
             info.server_name = sni.host_name
@@ -161,8 +170,7 @@ class ExpectClientHello(State):
         info.client_random = hello.random
         info.server_random = cfg.random(32)
         info.extended_master_secret = ExtensionType.extended_master_secret in exts
-        info.encrypt_then_mac = (ExtensionType.encrypt_then_mac in exts
-                                 and not choice.suite.is_aead)
+        info.encrypt_then_mac = ExtensionType.encrypt_then_mac in exts and not choice.suite.is_aead
         reply: list[Any] = []
         if secure_reneg:
             reply.append(RenegotiationInfoExtension(renegotiated_connection=b""))
@@ -170,22 +178,29 @@ class ExpectClientHello(State):
             reply.append(ExtendedMasterSecretExtension())
         if info.encrypt_then_mac:
             reply.append(EncryptThenMacExtension())
-        if (choice.suite.kex is KeyExchange.ECDHE
-                and ExtensionType.ec_point_formats in exts):
+        if choice.suite.kex is KeyExchange.ECDHE and ExtensionType.ec_point_formats in exts:
             reply.append(ECPointFormatsExtension(formats=[ECPointFormat.uncompressed]))
         alpn = exts.get(ExtensionType.application_layer_protocol_negotiation)
         if alpn is not None and cfg.alpn_protocols:
             proto = first_common(cfg.alpn_protocols, alpn.protocols)  # type: ignore[arg-type]
             if proto is None:
-                raise TLSLocalAlert(_A.no_application_protocol,
-                                    f"ClientHello: no common ALPN protocol in {alpn.protocols!r}")
+                raise TLSLocalAlert(
+                    _A.no_application_protocol,
+                    f"ClientHello: no common ALPN protocol in {alpn.protocols!r}",
+                )
             info.alpn_protocol = proto  # type: ignore[assignment]
             reply.append(ALPNExtension(protocols=[proto]))
         ctx.transcript.hash_name = choice.suite.prf_hash
-        ctx.send_handshake(ServerHello(
-            server_version=TLS12, random=info.server_random, session_id=b"",
-            cipher_suite=choice.suite.code, compression_method=0, extensions=reply or None,
-        ))
+        ctx.send_handshake(
+            ServerHello(
+                server_version=TLS12,
+                random=info.server_random,
+                session_id=b"",
+                cipher_suite=choice.suite.code,
+                compression_method=0,
+                extensions=reply or None,
+            )
+        )
         ctx.send_handshake(Certificate(certificate_list=list(choice.credentials.chain_der)))
         kex = _send_server_key_exchange(ctx, choice)
         if cfg.client_auth is not ClientAuth.NONE:
@@ -200,13 +215,16 @@ def _check_version(hello: ClientHello, exts: dict[int, Any]) -> None:
     versions = exts.get(ExtensionType.supported_versions)
     if versions is not None:
         if TLS12 not in versions.versions:
-            raise TLSLocalAlert(_A.protocol_version,
-                                "ClientHello: supported_versions does not include TLS 1.2")
+            raise TLSLocalAlert(
+                _A.protocol_version, "ClientHello: supported_versions does not include TLS 1.2"
+            )
         return
     if hello.client_version < TLS12:
-        raise TLSLocalAlert(_A.protocol_version,
-                            f"ClientHello: client offers at most 0x{hello.client_version:04x}; "
-                            "tls12 speaks only TLS 1.2 (0x0303)")
+        raise TLSLocalAlert(
+            _A.protocol_version,
+            f"ClientHello: client offers at most 0x{hello.client_version:04x}; "
+            "tls12 speaks only TLS 1.2 (0x0303)",
+        )
 
 
 def _send_server_key_exchange(ctx: Context, choice: Choice) -> Any:
@@ -220,17 +238,26 @@ def _send_server_key_exchange(ctx: Context, choice: Choice) -> Any:
     if suite.kex is KeyExchange.ECDHE:
         kex = EcdheKeyPair.generate(NamedGroup(choice.group))
         ske = ServerKeyExchangeECDHE(
-            curve_type=ECCurveType.named_curve, named_curve=choice.group,
-            public=kex.public_bytes, signature_algorithm=choice.scheme, signature=b"",
+            curve_type=ECCurveType.named_curve,
+            named_curve=choice.group,
+            public=kex.public_bytes,
+            signature_algorithm=choice.scheme,
+            signature=b"",
         )
     else:
         kex = DheKeyPair.generate_server(NamedGroup(choice.group))
         ske = ServerKeyExchangeDHE(
-            dh_p=_int_bytes(kex.p), dh_g=_int_bytes(kex.g), dh_ys=kex.public_bytes,
-            signature_algorithm=choice.scheme, signature=b"",
+            dh_p=_int_bytes(kex.p),
+            dh_g=_int_bytes(kex.g),
+            dh_ys=kex.public_bytes,
+            signature_algorithm=choice.scheme,
+            signature=b"",
         )
     signed = info.client_random + info.server_random + ske.params_bytes()
-    ske.signature = signatures.sign(choice.credentials.private_key, choice.scheme, signed)
+    creds = choice.credentials
+    ske.signature = signatures.sign(
+        creds.private_key, choice.scheme, signed, rsa_pss_oid=creds.rsa_pss_oid
+    )
     ctx.send_handshake(ske)
     return kex
 
@@ -264,25 +291,30 @@ class ExpectClientCertificate(State):
             if cfg.client_auth is ClientAuth.REQUIRED:
                 # RFC 5246 §7.4.6: a server requiring client authentication answers an empty
                 # Certificate with a fatal handshake_failure alert.
-                raise CertificateError(_A.handshake_failure,
-                                       "Certificate: the client sent no certificate and this "
-                                       "server requires one (verify mode required)")
+                raise CertificateError(
+                    _A.handshake_failure,
+                    "Certificate: the client sent no certificate and this "
+                    "server requires one (verify mode required)",
+                )
             return ExpectClientKeyExchange(self.choice, self.kex, self.client_version, None)
         try:
             certs = [x509.load_der_x509_certificate(d) for d in msg.certificate_list]
         except ValueError as exc:
-            raise CertificateError(_A.bad_certificate,
-                                   f"Certificate: client certificate does not parse: {exc}"
-                                   ) from exc
+            raise CertificateError(
+                _A.bad_certificate, f"Certificate: client certificate does not parse: {exc}"
+            ) from exc
         now = cfg.now() if cfg.now is not None else None
         info.verified_chain = verify_client_chain(
-            list(msg.certificate_list), cfg.client_trust, allow_list=cfg.client_allow_list,
+            list(msg.certificate_list),
+            cfg.client_trust,
+            allow_list=cfg.client_allow_list,
             now=now,
         )
         info.peer_certificates = certs
         info.client_certificate_sent = True
-        return ExpectClientKeyExchange(self.choice, self.kex, self.client_version,
-                                       certs[0].public_key())
+        # CertificateVerify is checked with the certificate itself (its key, and whether that
+        # key is RSASSA-PSS).
+        return ExpectClientKeyExchange(self.choice, self.kex, self.client_version, certs[0])
 
 
 @dataclass
@@ -290,7 +322,7 @@ class ExpectClientKeyExchange(State):
     choice: Choice
     kex: Any
     client_version: int
-    client_key: Any
+    client_cert: Any  # the client certificate (x509), None without client authentication
     expects = (HandshakeType.client_key_exchange,)
 
     def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
@@ -302,8 +334,10 @@ class ExpectClientKeyExchange(State):
             # RFC 5246 §7.4.7.1: never fails; a bad ciphertext yields a random secret and the
             # handshake goes on to fail at Finished, indistinguishably.
             pms = rsa_decrypt_pre_master_secret(
-                self.choice.credentials.private_key, cke_rsa.encrypted_pre_master_secret,
-                self.client_version, random=cfg.random,
+                self.choice.credentials.private_key,
+                cke_rsa.encrypted_pre_master_secret,
+                self.client_version,
+                random=cfg.random,
             )
         elif suite.kex is KeyExchange.ECDHE:
             cke_ec = ClientKeyExchangeECDHE.parse(raw)
@@ -315,17 +349,18 @@ class ExpectClientKeyExchange(State):
             pms = self.kex.exchange(cke_dh.dh_yc)
         ms = compute_master_secret(ctx, pms)
         client_prot, server_prot = derive_protections(ctx, suite, ms, ctx.info.encrypt_then_mac)
-        if self.client_key is not None:
+        if self.client_cert is not None:
             # CertificateVerify signs every message before it (RFC 5246 §7.4.8).
-            return ExpectCertificateVerify(self.client_key, client_prot, server_prot,
-                                           ctx.transcript.messages())
+            return ExpectCertificateVerify(
+                self.client_cert, client_prot, server_prot, ctx.transcript.messages()
+            )
         ctx.expect_change_cipher_spec(client_prot)
         return ExpectChangeCipherSpec(server_prot)
 
 
 @dataclass
 class ExpectCertificateVerify(State):
-    client_key: Any
+    client_cert: Any  # the client certificate (x509), None without client authentication
     client_prot: Any
     server_prot: Any
     signed: bytes  # the transcript up to (not including) CertificateVerify
@@ -334,12 +369,14 @@ class ExpectCertificateVerify(State):
     def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
         cv = CertificateVerify.parse(raw)
         ctx.trace("received", cv)
-        if cv.signature_algorithm not in ctx.config.signature_schemes:
-            raise TLSLocalAlert(_A.illegal_parameter,
-                                f"CertificateVerify: scheme 0x{cv.signature_algorithm:04x} "
-                                "was not in our CertificateRequest")
-        signatures.verify(self.client_key, cv.signature_algorithm, self.signed, cv.signature,
-                          context="CertificateVerify")
+        signatures.verify(
+            self.client_cert,
+            cv.signature_algorithm,
+            self.signed,
+            cv.signature,
+            context="CertificateVerify",
+            allowed=ctx.config.signature_schemes,
+        )
         ctx.info.client_signature_scheme = cv.signature_algorithm
         ctx.expect_change_cipher_spec(self.client_prot)
         return ExpectChangeCipherSpec(self.server_prot)

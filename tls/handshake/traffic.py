@@ -22,7 +22,9 @@ class Traffic(State):
     def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
         wanted = HandshakeType.hello_request if self.is_client else HandshakeType.client_hello
         if msg_type != wanted:
-            raise TLSLocalAlert(AlertDescription.unexpected_message,
-                                f"{HandshakeType(msg_type).name} after the handshake")
+            raise TLSLocalAlert(
+                AlertDescription.unexpected_message,
+                f"{HandshakeType(msg_type).name} after the handshake",
+            )
         ctx.refuse_renegotiation()  # type: ignore[attr-defined]
         return self
