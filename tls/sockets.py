@@ -243,10 +243,8 @@ def wrap(
         try:
             tls.do_handshake()
         except BaseException:
-            try:
+            with contextlib.suppress(OSError):
                 tls._flush()  # deliver our alert if there is one
-            except OSError:
-                pass
             sock.close()
             raise
     return tls
