@@ -228,6 +228,10 @@ class ServerConfig(_Common):
     client_allow_list: AllowList | None = None
     dhe_groups: tuple[int, ...] = tuple(FFDHE_GROUPS)
     groups: tuple[int, ...] = tuple(DEFAULT_GROUPS)
+    #: Called with the ClientHello's SNI host name (None without SNI) before the server chooses
+    #: anything; may return a replacement ServerConfig (other certificate, policy) or None, or
+    #: raise TLSLocalAlert to refuse (ssl's ``sni_callback``).
+    sni_callback: Callable[[str | None], ServerConfig | None] | None = None
 
     @classmethod
     def create(

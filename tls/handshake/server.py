@@ -161,6 +161,10 @@ class ExpectClientHello(State):
         sni = exts.get(ExtensionType.server_name)
         if sni is not None:
             info.server_name = sni.host_name
+        if cfg.sni_callback is not None:
+            replacement = cfg.sni_callback(info.server_name)
+            if replacement is not None:
+                ctx.config = cfg = replacement
         info.peer_cipher_suites = list(hello.cipher_suites)
         choice = choose(cfg, hello)
         info.version = TLS12
