@@ -719,10 +719,13 @@ def _server_cert_text(info: ConnectionInfo, config: ClientConfig) -> str:
     return f"{name} (verified to {anchor}, name {config.server_name} matched)"
 
 
-def _client_summary(host: str, port: int, info: ConnectionInfo, config: ClientConfig) -> str:
+def _client_summary(
+    host: str, port: int, info: ConnectionInfo, config: ClientConfig, requested: bool
+) -> str:
     if info.client_certificate_sent:
-        client = "sent"
-    elif info.requested_ca_names or info.client_signature_scheme is not None:
+        sent = [c.leaf for c in config.credentials]
+        client = f"sent {cert_name(sent[0])}" if len(sent) == 1 else "sent"
+    elif requested:
         client = "requested, none sent"
     else:
         client = "not requested"
@@ -745,9 +748,13 @@ def cmd_client(args: argparse.Namespace) -> int:
             "anyone on the path can impersonate the server"
         )
 
+    seen: set[str] = set()
+
     def on_message(direction: str, message: Any) -> None:
-        for line in trace_lines(direction, message):
-            log(line)
+        seen.add(type(message).__name__)
+        if args.msg:
+            for line in trace_lines(direction, message):
+                log(line)
 
     keylog = _keylog(args)
     config = ClientConfig.create(
@@ -763,7 +770,7 @@ def cmd_client(args: argparse.Namespace) -> int:
         sigalgs=args.sigalgs,
         alpn=_split_list(args.alpn),
         keylog=keylog,
-        msg_callback=on_message if args.msg else None,
+        msg_callback=on_message,
     )
     where = _format_address(host, port)
     try:
@@ -782,13 +789,18 @@ def cmd_client(args: argparse.Namespace) -> int:
                     "connection"
                 )
                 return EXIT_FAILURE
-            log(_client_summary(host, port, session.conn.info, config))
+            log(
+                _client_summary(host, port, session.conn.info, config, "CertificateRequest" in seen)
+            )
             stage = "connection"
             sock.settimeout(None)
             stdin_fd = _stdin_fd()
             session.run(stdin_fd, args.close_on_eof)
     except (TLSError, OSError) as exc:
-        log(f"{PROG} client: {stage} with {where} failed: {_error_text(exc)}")
+        hint = ""
+        if stage == "handshake" and "CertificateRequest" in seen and not config.credentials:
+            hint = " (the server asked for a client certificate and none was given: --cert/--key)"
+        log(f"{PROG} client: {stage} with {where} failed: {_error_text(exc)}{hint}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         log(f"{PROG} client: interrupted")
