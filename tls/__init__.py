@@ -48,8 +48,47 @@ __all__ = [
     "TLSRemoteAlert",
     "TLSServer",
     "TLSSocket",
-    "TrustStore",
     "TruncationError",
+    "TrustStore",
     "connect",
     "wrap",
+]
+
+# ssl drop-in (tls.compat): tls.SSLContext, tls.create_default_context and ssl's own constants.
+from .compat import (
+    CERT_NONE,
+    CERT_OPTIONAL,
+    CERT_REQUIRED,
+    PROTOCOL_TLS,
+    PROTOCOL_TLS_CLIENT,
+    PROTOCOL_TLS_SERVER,
+    Options,
+    PROTOCOL_SSLv23,
+    PROTOCOL_TLSv1,
+    PROTOCOL_TLSv1_1,
+    PROTOCOL_TLSv1_2,
+    Purpose,
+    SSLContext,
+    TLSVersion,
+    VerifyMode,
+    create_default_context,
+)
+
+__all__ += [
+    "CERT_NONE",
+    "CERT_OPTIONAL",
+    "CERT_REQUIRED",
+    "PROTOCOL_TLS",
+    "PROTOCOL_TLS_CLIENT",
+    "PROTOCOL_TLS_SERVER",
+    "Options",
+    "PROTOCOL_SSLv23",
+    "PROTOCOL_TLSv1",
+    "PROTOCOL_TLSv1_1",
+    "PROTOCOL_TLSv1_2",
+    "Purpose",
+    "SSLContext",
+    "TLSVersion",
+    "VerifyMode",
+    "create_default_context",
 ]
