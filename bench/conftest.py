@@ -30,8 +30,9 @@ def _pki() -> None:
     bench_pki()  # generate the certificates once, before any timing
 
 
-def measure(benchmark: Any, fn: Callable[[], Any], sc: Scenario, impl: str, *,
-            per_round: int = 1) -> Any:
+def measure(
+    benchmark: Any, fn: Callable[[], Any], sc: Scenario, impl: str, *, per_round: int = 1
+) -> Any:
     """Time ``fn`` (one round) for scenario ``sc`` on implementation ``impl``.
 
     ``per_round`` is what one call delivers: 1 handshake, or the bytes / records of a transfer
@@ -40,8 +41,14 @@ def measure(benchmark: Any, fn: Callable[[], Any], sc: Scenario, impl: str, *,
     benchmark.group = sc.name
     benchmark.name = f"{sc.name}[{impl}]"
     benchmark.extra_info.update(
-        scenario=sc.name, impl=impl, kind=sc.kind, unit=sc.unit, per_round=per_round,
-        write_size=sc.write_size, suite=sc.suite, socket=sc.socket,
+        scenario=sc.name,
+        impl=impl,
+        kind=sc.kind,
+        unit=sc.unit,
+        per_round=per_round,
+        write_size=sc.write_size,
+        suite=sc.suite,
+        socket=sc.socket,
     )
     start = time.perf_counter()
     result = fn()  # warm-up, and the estimate of one round's cost

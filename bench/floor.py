@@ -31,9 +31,8 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, hmac, padding
-from cryptography.hazmat.primitives.asymmetric import dh, ec, x25519
+from cryptography.hazmat.primitives.asymmetric import dh, ec, rsa, x25519
 from cryptography.hazmat.primitives.asymmetric import padding as apadding
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.x509 import verification as xv
@@ -48,12 +47,14 @@ _SHA256 = hashes.SHA256()
 # Client certificates carry no subjectAltName: the WebPKI profile with SAN optional, as tls12 and
 # OpenSSL accept them (cryptography's ExtensionPolicy, built once).
 _CLIENT_EE = xv.ExtensionPolicy.webpki_defaults_ee().may_be_present(
-    x509.SubjectAlternativeName, xv.Criticality.AGNOSTIC, None)
+    x509.SubjectAlternativeName, xv.Criticality.AGNOSTIC, None
+)
 _CLIENT_CA = xv.ExtensionPolicy.webpki_defaults_ca()
 
 
-def prf(secret: bytes, label: bytes, seed: bytes, length: int,
-        algorithm: hashes.HashAlgorithm = _SHA256) -> bytes:
+def prf(
+    secret: bytes, label: bytes, seed: bytes, length: int, algorithm: hashes.HashAlgorithm = _SHA256
+) -> bytes:
     """RFC 5246 §5 P_hash(secret, label + seed) with cryptography's HMAC."""
     seed = label + seed
     keyed = hmac.HMAC(secret, algorithm)
@@ -106,7 +107,7 @@ def _capture(sc: Scenario) -> _Sizes:
     offsets: list[tuple[int, int]] = []  # (msg_type, end offset)
     pos = 0
     while pos < len(raw):
-        length = int.from_bytes(raw[pos + 1:pos + 4], "big")
+        length = int.from_bytes(raw[pos + 1 : pos + 4], "big")
         pos += 4 + length
         offsets.append((raw[pos - 4 - length], pos))
     ends = {t: end for t, end in offsets}  # last occurrence wins (Finished: server's)
@@ -166,54 +167,67 @@ def handshake(sc: Scenario) -> Callable[[], bytes]:
             c_y = c_priv.public_key().public_numbers().y
             c_pub = c_y.to_bytes((c_y.bit_length() + 7) // 8, "big")
             c_pms = c_priv.exchange(
-                dh.DHPublicNumbers(int.from_bytes(s_pub, "big"), pn).public_key())
+                dh.DHPublicNumbers(int.from_bytes(s_pub, "big"), pn).public_key()
+            )
         else:
             c_pms = b"\x03\x03" + os.urandom(46)
             c_pub = server_pub.encrypt(c_pms, apadding.PKCS1v15())
         # --- mutual TLS: client signs the transcript; server validates the chain and the signature
         if client_key is not None:
-            cv_sig = _sign(client_key, transcript[:sizes.before_cv])
+            cv_sig = _sign(client_key, transcript[: sizes.before_cv])
             ccerts = [x509.load_der_x509_certificate(d) for d in client_chain]
-            cverifier = (xv.PolicyBuilder().store(store).time(dt.datetime.now(dt.UTC))
-                         .extension_policies(ca_policy=_CLIENT_CA, ee_policy=_CLIENT_EE)
-                         .build_client_verifier())
+            cverifier = (
+                xv.PolicyBuilder()
+                .store(store)
+                .time(dt.datetime.now(dt.UTC))
+                .extension_policies(ca_policy=_CLIENT_CA, ee_policy=_CLIENT_EE)
+                .build_client_verifier()
+            )
             cverifier.verify(ccerts[0], ccerts[1:])
-            _verify(ccerts[0].public_key(), cv_sig, transcript[:sizes.before_cv])
+            _verify(ccerts[0].public_key(), cv_sig, transcript[: sizes.before_cv])
         # --- server: pre-master secret
         if kex == "ecdhe":
             s_pms = s_priv.exchange(x25519.X25519PublicKey.from_public_bytes(c_pub))
         elif kex == "dhe":
-            s_pms = s_priv.exchange(dh.DHPublicNumbers(
-                int.from_bytes(c_pub, "big"), server_dh_params.parameter_numbers()).public_key())
+            s_pms = s_priv.exchange(
+                dh.DHPublicNumbers(
+                    int.from_bytes(c_pub, "big"), server_dh_params.parameter_numbers()
+                ).public_key()
+            )
         else:
             s_pms = server_key.decrypt(c_pub, apadding.PKCS1v15())
         # --- both: extended master secret, key block, record protection
         seed = server_random + client_random
         keys = []
         for pms in (c_pms, s_pms):
-            ms = prf(pms, b"extended master secret",
-                     _sha256(transcript[:sizes.before_cke_end]), 48)
+            ms = prf(
+                pms, b"extended master secret", _sha256(transcript[: sizes.before_cke_end]), 48
+            )
             kb = prf(ms, b"key expansion", seed, 40)
             keys.append((ms, AESGCM(kb[:16]), AESGCM(kb[16:32]), kb[32:36], kb[36:40]))
         (c_ms, c_cw, c_sw, c_civ, c_siv), (s_ms, s_cw, s_sw, s_civ, s_siv) = keys
         aad = b"\x00" * 8 + b"\x16\x03\x03\x00\x10"
         explicit = b"\x00" * 8
         # --- client Finished: compute, seal; server: open, recompute, compare
-        c_fin = prf(c_ms, b"client finished",
-                    _sha256(transcript[:sizes.before_client_finished]), 12)
+        c_fin = prf(
+            c_ms, b"client finished", _sha256(transcript[: sizes.before_client_finished]), 12
+        )
         sealed = c_cw.encrypt(c_civ + explicit, b"\x14\x00\x00\x0c" + c_fin, aad)
         opened = s_cw.decrypt(s_civ + explicit, sealed, aad)
-        expect = prf(s_ms, b"client finished",
-                     _sha256(transcript[:sizes.before_client_finished]), 12)
+        expect = prf(
+            s_ms, b"client finished", _sha256(transcript[: sizes.before_client_finished]), 12
+        )
         if opened[4:] != expect:
             raise AssertionError("floor: client Finished mismatch")
         # --- server Finished: compute, seal; client: open, recompute, compare
-        s_fin = prf(s_ms, b"server finished",
-                    _sha256(transcript[:sizes.before_server_finished]), 12)
+        s_fin = prf(
+            s_ms, b"server finished", _sha256(transcript[: sizes.before_server_finished]), 12
+        )
         sealed = s_sw.encrypt(s_siv + explicit, b"\x14\x00\x00\x0c" + s_fin, aad)
         opened = c_sw.decrypt(c_siv + explicit, sealed, aad)
-        expect = prf(c_ms, b"server finished",
-                     _sha256(transcript[:sizes.before_server_finished]), 12)
+        expect = prf(
+            c_ms, b"server finished", _sha256(transcript[: sizes.before_server_finished]), 12
+        )
         if opened[4:] != expect:
             raise AssertionError("floor: server Finished mismatch")
         return c_ms

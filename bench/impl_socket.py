@@ -75,27 +75,36 @@ def _tls12(sc: Scenario) -> tuple[Callable[[socket.socket], Any], Callable[[sock
 
 def _ssl(sc: Scenario) -> tuple[Callable[[socket.socket], Any], Callable[[socket.socket], Any]]:
     client_ctx, server_ctx = impl_ssl.contexts(sc)
-    return (lambda s: server_ctx.wrap_socket(s, server_side=True),
-            lambda s: client_ctx.wrap_socket(s, server_hostname="localhost"))
+    return (
+        lambda s: server_ctx.wrap_socket(s, server_side=True),
+        lambda s: client_ctx.wrap_socket(s, server_hostname="localhost"),
+    )
 
 
-def _tlslite(sc: Scenario) -> tuple[Callable[[socket.socket], Any],
-                                    Callable[[socket.socket], Any]]:
+def _tlslite(sc: Scenario) -> tuple[Callable[[socket.socket], Any], Callable[[socket.socket], Any]]:
     setup = impl_tlslite.Setup(sc)
 
     def server(s: socket.socket) -> Any:
         conn = impl_tlslite.TLSConnection(s)
-        conn.handshakeServer(certChain=setup.server_id.chain, privateKey=setup.server_id.key,
-                             reqCert=setup.client_id is not None, settings=setup.settings,
-                             checker=setup.server_checker)
+        conn.handshakeServer(
+            certChain=setup.server_id.chain,
+            privateKey=setup.server_id.key,
+            reqCert=setup.client_id is not None,
+            settings=setup.settings,
+            checker=setup.server_checker,
+        )
         return conn
 
     def client(s: socket.socket) -> Any:
         conn = impl_tlslite.TLSConnection(s)
         cid = setup.client_id
-        conn.handshakeClientCert(cid.chain if cid else None, cid.key if cid else None,
-                                 settings=setup.settings, checker=setup.client_checker,
-                                 serverName="localhost")
+        conn.handshakeClientCert(
+            cid.chain if cid else None,
+            cid.key if cid else None,
+            settings=setup.settings,
+            checker=setup.client_checker,
+            serverName="localhost",
+        )
         return conn
 
     return server, client

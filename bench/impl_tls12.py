@@ -19,12 +19,17 @@ def configs(sc: Scenario, pki: BenchPKI | None = None) -> tuple[ClientConfig, Se
     pki = pki or bench_pki()
     client_id = sc.client_identity(pki)
     client = ClientConfig.create(
-        server_name="localhost", trust=pki.trust, ciphers=sc.suite, groups=sc.groups,
+        server_name="localhost",
+        trust=pki.trust,
+        ciphers=sc.suite,
+        groups=sc.groups,
         sigalgs=_SIGALGS[sc.auth],
         credentials=(client_id.credentials,) if client_id is not None else (),
     )
     server = ServerConfig.create(
-        credentials=(sc.server_identity(pki).credentials,), ciphers=sc.suite, groups=sc.groups,
+        credentials=(sc.server_identity(pki).credentials,),
+        ciphers=sc.suite,
+        groups=sc.groups,
         sigalgs=_SIGALGS[sc.auth],
         verify=ClientAuth.REQUIRED if sc.mtls else ClientAuth.NONE,
         cafile=pki.ca_path if sc.mtls else None,
@@ -45,8 +50,9 @@ def pump(client: TLSConnection, server: TLSConnection) -> None:
             return
 
 
-def connect(client_cfg: ClientConfig, server_cfg: ServerConfig) -> tuple[TLSConnection,
-                                                                          TLSConnection]:
+def connect(
+    client_cfg: ClientConfig, server_cfg: ServerConfig
+) -> tuple[TLSConnection, TLSConnection]:
     """One full handshake; raises the first side's error if it failed."""
     client = TLSConnection(client_cfg)
     server = TLSConnection(server_cfg)
@@ -54,8 +60,9 @@ def connect(client_cfg: ClientConfig, server_cfg: ServerConfig) -> tuple[TLSConn
     client.events()  # HandshakeComplete (raises the connection's error, if any)
     server.events()
     if not (client.handshake_complete and server.handshake_complete):
-        raise RuntimeError(f"handshake stalled: client {client.state_name}, "
-                           f"server {server.state_name}")
+        raise RuntimeError(
+            f"handshake stalled: client {client.state_name}, server {server.state_name}"
+        )
     return client, server
 
 
@@ -81,7 +88,8 @@ class Transfer:
     def __post_init__(self) -> None:
         self.client, self.server = connect(*configs(self.sc))
         self.payload = bytes(range(256)) * (self.sc.write_size // 256) or bytes(
-            range(self.sc.write_size))
+            range(self.sc.write_size)
+        )
 
     def round(self) -> int:
         client, server, payload = self.client, self.server, self.payload

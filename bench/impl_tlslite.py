@@ -2,8 +2,8 @@
 
 tlslite-ng's ``handshakeClientCert(..., async_=True)`` and ``handshakeServerAsync`` return
 generators that yield 0 when they wait for input; the in-memory socket raises
-``BlockingIOError(EAGAIN)`` when it has nothing to read, which is how tlslite-ng learns to wait. Both
-sides run in one thread, as tls12 and ssl do here.
+``BlockingIOError(EAGAIN)`` when it has nothing to read, which is how tlslite-ng learns to wait.
+Both sides run in one thread, as tls12 and ssl do here.
 
 What tlslite-ng cannot do, and what stands in for it:
 
@@ -102,8 +102,12 @@ def _load(ident: Identity) -> _Loaded:
     return _Loaded(chain, key, chain.x509List[0].getFingerprint())
 
 
-def _drive(client: Generator[Any, None, None], server: Generator[Any, None, None],
-           c_in: bytearray, s_in: bytearray) -> None:
+def _drive(
+    client: Generator[Any, None, None],
+    server: Generator[Any, None, None],
+    c_in: bytearray,
+    s_in: bytearray,
+) -> None:
     """Run both handshake generators until both finish; each runs until it waits for input."""
     sides = [(client, c_in), (server, s_in)]
     done = [False, False]
@@ -143,8 +147,11 @@ class Setup:
         client_id = sc.client_identity(pki)
         self.client_id = _load(client_id) if client_id is not None else None
         self.client_checker = Checker(x509Fingerprint=self.server_id.fingerprint)
-        self.server_checker = (Checker(x509Fingerprint=self.client_id.fingerprint)
-                               if self.client_id is not None else None)
+        self.server_checker = (
+            Checker(x509Fingerprint=self.client_id.fingerprint)
+            if self.client_id is not None
+            else None
+        )
 
     def connect(self) -> Pair:
         c_in, s_in = bytearray(), bytearray()
@@ -152,11 +159,20 @@ class Setup:
         server = TLSConnection(MemorySocket(s_in, c_in))
         cid = self.client_id
         c_gen = client.handshakeClientCert(
-            cid.chain if cid else None, cid.key if cid else None, settings=self.settings,
-            checker=self.client_checker, serverName="localhost", async_=True)
+            cid.chain if cid else None,
+            cid.key if cid else None,
+            settings=self.settings,
+            checker=self.client_checker,
+            serverName="localhost",
+            async_=True,
+        )
         s_gen = server.handshakeServerAsync(
-            certChain=self.server_id.chain, privateKey=self.server_id.key,
-            reqCert=cid is not None, settings=self.settings, checker=self.server_checker)
+            certChain=self.server_id.chain,
+            privateKey=self.server_id.key,
+            reqCert=cid is not None,
+            settings=self.settings,
+            checker=self.server_checker,
+        )
         _drive(c_gen, s_gen, c_in, s_in)
         return Pair(client, server, c_in, s_in)
 

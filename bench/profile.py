@@ -99,8 +99,11 @@ def classify(key: Key) -> str | None:
     filename, _line, name = key
     for fragment, phase in _FILE_PHASES:
         if fragment in filename:
-            if fragment == "/tls/handshake/" and filename.endswith("common.py") and name in (
-                    "digest",):
+            if (
+                fragment == "/tls/handshake/"
+                and filename.endswith("common.py")
+                and name in ("digest",)
+            ):
                 return "PRF and hashing"
             return phase
     if filename == "~":
@@ -169,7 +172,7 @@ class Profile:
     def markdown(self, top_n: int = 15) -> str:
         total = sum(self.phases.values())
         lines = [
-            f"#### `{self.scenario}` (tls12, {self.operations} × {self.unit}, cProfile)",
+            f"#### `{self.scenario}` (tls12, {self.operations} x {self.unit}, cProfile)",
             "",
             f"Unprofiled: {self.plain_seconds * 1e6:,.0f} µs per {self.unit}; under cProfile "
             f"{total * 1e6:,.0f} µs.",

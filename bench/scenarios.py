@@ -30,11 +30,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dh
 
+from records.registry import NamedGroup
 from tls.config import Credentials
 from tls.keyexchange import FFDHE_GENERATOR, FFDHE_PRIMES
 from tls.pki import cert_pem, key_pem, make_ca, make_leaf
 from tls.trust import TrustStore
-from records.registry import NamedGroup
 
 __all__ = [
     "HANDSHAKES",
@@ -90,8 +90,12 @@ def bench_pki() -> BenchPKI:
 
     def identity(stem: str, key_type: str, server: bool) -> Identity:
         cert, key = make_leaf(
-            ca, ca_key, "localhost" if server else f"bench client {key_type}",
-            key_type=key_type, server=server, client=not server,
+            ca,
+            ca_key,
+            "localhost" if server else f"bench client {key_type}",
+            key_type=key_type,
+            server=server,
+            client=not server,
             dns_names=["localhost"] if server else [],
         )
         chain = cert_pem(cert, ca)
@@ -103,8 +107,11 @@ def bench_pki() -> BenchPKI:
 
     params = dh.DHParameterNumbers(FFDHE_PRIMES[NamedGroup.ffdhe2048], FFDHE_GENERATOR)
     ffdhe_path = directory / "ffdhe2048.pem"
-    ffdhe_path.write_bytes(params.parameters().parameter_bytes(
-        serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3))
+    ffdhe_path.write_bytes(
+        params.parameters().parameter_bytes(
+            serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3
+        )
+    )
     return BenchPKI(
         directory=directory,
         ca_path=ca_path,
@@ -166,14 +173,30 @@ _GCM_ECDSA = "ECDHE-ECDSA-AES128-GCM-SHA256"
 
 def _handshakes() -> list[Scenario]:
     base = [
-        Scenario("handshake_full_ecdhe_ecdsa_p256_aes128gcm", "handshake", _GCM_ECDSA,
-                 "ecdhe", "ecdsa"),
-        Scenario("handshake_full_ecdhe_rsa2048_aes128gcm", "handshake",
-                 "ECDHE-RSA-AES128-GCM-SHA256", "ecdhe", "rsa"),
-        Scenario("handshake_full_rsa_kx_rsa2048_aes128gcm", "handshake", "AES128-GCM-SHA256",
-                 "rsa", "rsa"),
-        Scenario("handshake_full_dhe_ffdhe2048_rsa2048_aes128gcm", "handshake",
-                 "DHE-RSA-AES128-GCM-SHA256", "dhe", "rsa"),
+        Scenario(
+            "handshake_full_ecdhe_ecdsa_p256_aes128gcm", "handshake", _GCM_ECDSA, "ecdhe", "ecdsa"
+        ),
+        Scenario(
+            "handshake_full_ecdhe_rsa2048_aes128gcm",
+            "handshake",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            "ecdhe",
+            "rsa",
+        ),
+        Scenario(
+            "handshake_full_rsa_kx_rsa2048_aes128gcm",
+            "handshake",
+            "AES128-GCM-SHA256",
+            "rsa",
+            "rsa",
+        ),
+        Scenario(
+            "handshake_full_dhe_ffdhe2048_rsa2048_aes128gcm",
+            "handshake",
+            "DHE-RSA-AES128-GCM-SHA256",
+            "dhe",
+            "rsa",
+        ),
     ]
     out: list[Scenario] = []
     for sc in base:
@@ -190,8 +213,7 @@ def _transfers() -> list[Scenario]:
         ("cbc", "ECDHE-ECDSA-AES128-SHA256"),  # AES-128-CBC, HMAC-SHA256, encrypt-then-MAC
     ]
     return [
-        Scenario(f"transfer_{label}_{short}", "transfer", suite, "ecdhe", "ecdsa",
-                 write_size=size)
+        Scenario(f"transfer_{label}_{short}", "transfer", suite, "ecdhe", "ecdsa", write_size=size)
         for label, size in (("16k", 16384), ("64b", 64))
         for short, suite in suites
     ]
@@ -200,11 +222,22 @@ def _transfers() -> list[Scenario]:
 HANDSHAKES: tuple[Scenario, ...] = tuple(_handshakes())
 TRANSFERS: tuple[Scenario, ...] = tuple(_transfers())
 SOCKET_SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("handshake_full_ecdhe_ecdsa_p256_aes128gcm_socket", "handshake", _GCM_ECDSA,
-             "ecdhe", "ecdsa", socket=True),
-    Scenario("transfer_16k_aes128gcm_socket", "transfer", _GCM_ECDSA, "ecdhe", "ecdsa",
-             write_size=16384, socket=True),
+    Scenario(
+        "handshake_full_ecdhe_ecdsa_p256_aes128gcm_socket",
+        "handshake",
+        _GCM_ECDSA,
+        "ecdhe",
+        "ecdsa",
+        socket=True,
+    ),
+    Scenario(
+        "transfer_16k_aes128gcm_socket",
+        "transfer",
+        _GCM_ECDSA,
+        "ecdhe",
+        "ecdsa",
+        write_size=16384,
+        socket=True,
+    ),
 )
-SCENARIOS: dict[str, Scenario] = {
-    s.name: s for s in (*HANDSHAKES, *TRANSFERS, *SOCKET_SCENARIOS)
-}
+SCENARIOS: dict[str, Scenario] = {s.name: s for s in (*HANDSHAKES, *TRANSFERS, *SOCKET_SCENARIOS)}
