@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from records.extensions import (
     ALPNExtension,
@@ -88,7 +89,7 @@ def choose(cfg: ServerConfig, hello: ClientHello) -> Choice:
     for suite in cfg.cipher_suites:
         if suite.code not in offered:
             continue
-        creds = cfg.credentials_for(suite.auth)
+        creds = _credentials_for(cfg, suite, client_groups)
         if creds is None:
             continue
         group: int | None = None
@@ -122,6 +123,27 @@ def choose(cfg: ServerConfig, hello: ClientHello) -> Choice:
         _A.handshake_failure,
         f"ClientHello: no shared cipher suite (client offers {theirs}; server accepts {ours})",
     )
+
+
+def _credentials_for(
+    cfg: ServerConfig, suite: SuiteInfo, client_groups: list[int] | None
+) -> Credentials | None:
+    """Our first credentials for the suite's authentication whose key the client can use.
+
+    RFC 8422 §5.1 (and RFC 4492 §2.2): with ECDHE_ECDSA the certificate's key must be on a curve
+    the client listed in supported_groups, when it sent the extension (OpenSSL refuses the
+    handshake otherwise, "wrong curve"). EdDSA keys are not bound to supported_groups.
+    """
+    for creds in cfg.credentials:
+        if creds.auth is not suite.auth:
+            continue
+        key = creds.private_key
+        if client_groups is not None and isinstance(key, ec.EllipticCurvePrivateKey):
+            curve = getattr(NamedGroup, key.curve.name, None)
+            if curve not in client_groups:
+                continue
+        return creds
+    return None
 
 
 def _suite_name(code: int) -> str:
