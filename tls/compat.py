@@ -513,8 +513,14 @@ def _parse_ciphers(spec: str) -> tuple[SuiteInfo, ...]:
     except ConfigError:
         pass
     scratch = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    parts = []
+    for token in spec.split(":"):  # IANA names inside an expression: OpenSSL spells them
+        try:
+            parts.append(suite_by_name(token).openssl_name)
+        except ConfigError:
+            parts.append(token)
     try:
-        scratch.set_ciphers(spec)
+        scratch.set_ciphers(":".join(parts))
     except SSLError as exc:
         raise _ssl_error(
             SSLError,
