@@ -247,7 +247,7 @@ def test_server_client_auth_failures(pki: PKI) -> None:
 
 
 def test_eof_without_close_notify_is_ssl_eof_error(pki: PKI) -> None:
-    client, c_bios, server, s_bios = _handshake(
+    client, c_bios, _server, _s_bios = _handshake(
         tls.create_default_context(cafile=pki.ca_path), _openssl_server(pki.server_rsa)
     )
     c_bios[0].write_eof()
