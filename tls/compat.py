@@ -192,13 +192,13 @@ def _ssl_error(cls: type[SSLError], code: int, reason: str, text: str) -> SSLErr
 
 def _want_read() -> SSLWantReadError:
     exc = SSLWantReadError(ssl.SSL_ERROR_WANT_READ, "The operation did not complete (read)")
-    exc.reason = exc.library = None  # type: ignore[attr-defined]
+    exc.reason = exc.library = None  # type: ignore[attr-defined,assignment]
     return exc
 
 
 def _want_write() -> SSLWantWriteError:
     exc = SSLWantWriteError(ssl.SSL_ERROR_WANT_WRITE, "The operation did not complete (write)")
-    exc.reason = exc.library = None  # type: ignore[attr-defined]
+    exc.reason = exc.library = None  # type: ignore[attr-defined,assignment]
     return exc
 
 
@@ -414,7 +414,7 @@ def decode_certificate(cert: x509.Certificate) -> dict[str, Any]:
         cdp = exts.get_extension_for_oid(ExtensionOID.CRL_DISTRIBUTION_POINTS).value
         uris = tuple(
             n.value
-            for dp in cdp
+            for dp in cdp  # type: ignore[attr-defined]
             for n in (dp.full_name or ())  # type: ignore[attr-defined]
             if isinstance(n, x509.UniformResourceIdentifier)
         )
@@ -579,9 +579,10 @@ class TLSObject:
         self._write_retry: int | None = None
         self._lock = threading.RLock()
         if server_side:
-            config: ClientConfig | ServerConfig = context._server_config()
+            server_config = context._server_config()
             if context._sni_callback is not None:
-                config = dataclasses.replace(config, sni_callback=self._on_sni)
+                server_config = dataclasses.replace(server_config, sni_callback=self._on_sni)
+            config: ClientConfig | ServerConfig = server_config
         else:
             config = context._client_config(server_hostname)
         #: the sans-IO connection doing all the work (research: ``.info``, ``.transcript``)
@@ -901,7 +902,7 @@ class SSLSocket(ssl.SSLSocket):
         return obj.connection if obj is not None else None
 
     def shutdown(self, how: int) -> None:
-        obj = self._sslobj
+        obj = getattr(self, "_sslobj", None)
         if isinstance(obj, TLSObject) and how in (socket.SHUT_WR, socket.SHUT_RDWR):
             obj.close_notify()
         super().shutdown(how)
@@ -912,7 +913,7 @@ class SSLObject(ssl.SSLObject):
 
     @property
     def tls12_connection(self) -> TLSConnection:
-        return self._sslobj.connection  # type: ignore[no-any-return]
+        return self._sslobj.connection  # type: ignore[attr-defined,no-any-return]
 
 
 # ------------------------------------------------------------------------------------ context
@@ -1146,7 +1147,7 @@ class SSLContext(ssl.SSLContext):
         self._suites = _parse_ciphers(cipherlist)
         self._changed()
 
-    def get_ciphers(self) -> list[dict[str, Any]]:
+    def get_ciphers(self) -> list[dict[str, Any]]:  # type: ignore[override]
         return [_cipher_dict(s) for s in self._suites]
 
     def set_ecdh_curve(self, name: str | bytes) -> None:
