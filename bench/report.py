@@ -4,8 +4,10 @@
     python -m bench.report [bench/results/latest.json] [--no-profile]
 
 Only the section between the ``bench.report`` markers of bench/README.md is rewritten; every
-other section (the Codec section, for one) is kept as it is. Figures are medians of each
-benchmark's rounds. The chart needs matplotlib (``pip install -e '.[bench]'``); without it the
+other section (the Codec section, for one) is kept as it is. Figures are the minimum round time of
+each benchmark: on a shared machine the least-disturbed round is the steadiest estimate of the cost,
+and ratios of minima are what stays comparable between runs (medians are kept in the JSON).
+The chart needs matplotlib (``pip install -e '.[bench]'``); without it the
 README says so and the table is written anyway.
 """
 
@@ -38,14 +40,14 @@ NOT_AVAILABLE: dict[tuple[str, str], str] = {}
 class Result:
     scenario: Scenario
     impl: str
-    median: float  # seconds per round
+    seconds: float  # per round: the minimum over the benchmark's rounds
     rounds: int
     per_round: int
 
     @property
     def rate(self) -> float:
         """Handshakes/s, MiB/s or records/s."""
-        r = self.per_round / self.median
+        r = self.per_round / self.seconds
         return r / 2**20 if self.scenario.unit == "MiB/s" else r
 
 
@@ -60,11 +62,13 @@ def load(path: Path) -> tuple[dict[tuple[str, str], Result], dict[str, Any]]:
         out[(name, info["impl"])] = Result(
             SCENARIOS[name],
             info["impl"],
-            b["stats"]["median"],
+            b["stats"]["min"],
             b["stats"]["rounds"],
             int(info.get("per_round", 1)),
         )
-    return out, data.get("machine_info", {})
+    machine = dict(data.get("machine_info", {}))
+    machine["commit_info"] = data.get("commit_info", {})
+    return out, machine
 
 
 def _fmt_time(seconds: float) -> str:
@@ -81,7 +85,7 @@ def _cell(results: dict[tuple[str, str], Result], name: str, impl: str) -> str:
     r = results.get((name, impl))
     if r is None:
         return f"n/a ({NOT_AVAILABLE[(name, impl)]})" if (name, impl) in NOT_AVAILABLE else "-"
-    return _fmt_time(r.median) if r.scenario.kind == "handshake" else _fmt_rate(r)
+    return _fmt_time(r.seconds) if r.scenario.kind == "handshake" else _fmt_rate(r)
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -95,7 +99,7 @@ def handshake_table(results: dict[tuple[str, str], Result], scenarios: tuple[Sce
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for sc in scenarios:
-        t = {i: results[(sc.name, i)].median for i in IMPLS if (sc.name, i) in results}
+        t = {i: results[(sc.name, i)].seconds for i in IMPLS if (sc.name, i) in results}
         lines.append(
             f"| `{sc.name}` | "
             + " | ".join(_cell(results, sc.name, i) for i in IMPLS)
@@ -147,7 +151,7 @@ class Target:
 def targets(results: dict[tuple[str, str], Result]) -> list[Target]:
     def t(name: str, impl: str) -> float | None:
         r = results.get((name, impl))
-        return r.median if r else None
+        return r.seconds if r else None
 
     def rate(name: str, impl: str) -> float | None:
         r = results.get((name, impl))
@@ -261,6 +265,15 @@ def chart(results: dict[tuple[str, str], Result], path: Path) -> str | None:
     return None
 
 
+def code_state(commit: dict[str, Any]) -> str:
+    """Which tls12 code was measured (pytest-benchmark's commit_info): other people edit the tree
+    while benchmarks run, so a dirty tree is said so."""
+    if not commit.get("id"):
+        return "commit unknown"
+    dirty = " plus uncommitted changes in the working tree" if commit.get("dirty") else ""
+    return f"commit {commit['id'][:10]}{dirty}"
+
+
 def environment(machine: dict[str, Any]) -> str:
     import cryptography
     import tlslite
@@ -292,8 +305,11 @@ def render(
         "python -m bench.report",
         "```",
         "",
-        f"Latest run: {environment(machine)}. Figures are medians; both sides of each connection "
-        "run in one process and are both counted. Shared VM: expect ±10-20 % between runs.",
+        f"Latest run: {environment(machine)}; tls12 at {code_state(machine.get('commit_info', {}))}"
+        ". Figures are the fastest round of each benchmark (the "
+        "least disturbed on a shared VM; medians are in the JSON); both sides of each connection "
+        "run in one process and are both counted. Other jobs ran on the VM at the same time: "
+        "expect ±10-20 % between runs.",
         "",
         "What is compared (see `bench/scenarios.py`): TLS 1.2 only, one suite offered and "
         "accepted, X25519 for ECDHE (both sides also accept P-256, the curve of the ECDSA "
@@ -355,13 +371,32 @@ def render(
             "From `python -m bench.profile` (cProfile; see `bench/profile.py` for how functions "
             "are put in phases). cProfile's per-call overhead inflates the phases made of many "
             "small Python calls, so read shares as an ordering, and compare the unprofiled time "
-            "with the benchmark above.",
+            f"with the benchmark above. Profiled at {code_state(_git_state())}.",
             "",
             profile_md,
             "",
         ]
     parts.append(END)
     return "\n".join(parts)
+
+
+def _git_state() -> dict[str, Any]:
+    import subprocess
+
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=HERE, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "tls", "records"],
+            capture_output=True,
+            text=True,
+            cwd=HERE.parent,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return {}
+    return {"id": head, "dirty": bool(dirty)}
 
 
 def write_readme(section: str, path: Path = README) -> None:
