@@ -571,9 +571,10 @@ def cmd_server(args: argparse.Namespace) -> int:
         log(f"{PROG} server: cannot listen on {_format_address(host, port)}: {_error_text(exc)}")
         return EXIT_FAILURE
     bound_host, bound_port = server.address[:2]
-    log(f"listening on {_format_address(bound_host, bound_port)} (verify={verify})")
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
+        # Announced inside the try: an interrupt right after the announcement still exits cleanly.
+        log(f"listening on {_format_address(bound_host, bound_port)} (verify={verify})")
         server.serve_forever(once=args.once)
     except KeyboardInterrupt:
         log(f"{PROG} server: interrupted, shutting down")
