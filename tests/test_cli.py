@@ -495,6 +495,9 @@ def test_client_mutual_tls_against_openssl_s_server(pki: PKI, openssl_server: La
     assert done.returncode == 0, done.stderr
     page = done.stdout.decode()
     assert "Cipher    : ECDHE-ECDSA-AES128-GCM-SHA256" in page
+    # OpenSSL's own verdict on our client certificate, and the certificate it saw.
+    assert "Verify return code: 0 (ok)" in page
+    assert "Subject: O=tls12 demo, CN=tls12 demo client (ECDSA)" in page
     assert "client-certificate=sent CN=tls12 demo client (ECDSA)" in done.stderr.decode()
     refused = run_cli(*client_args(pki, server.port), stdin=GET)
     assert refused.returncode != 0
@@ -654,3 +657,36 @@ def test_version_and_help() -> None:
     bare = run_cli()
     assert bare.returncode == 2
     assert "demo" in bare.stderr.decode()
+
+
+def test_one_way_and_mutual_tls_side_by_side_in_one_process(pki: PKI) -> None:
+    """The README's 443 / 8443 split (docs/CLI.md): two TLSServers with their own policies."""
+    from tls import TLSSocket
+
+    def hello(conn: TLSSocket) -> None:
+        who = conn.info.peer_certificate
+        name = who.subject.rfc4514_string() if who else "anonymous"
+        conn.sendall(f"hello {name}\n".encode())
+
+    cert = {"certfile": pki.server_ecdsa.chain_path, "keyfile": pki.server_ecdsa.key_path}
+    public = ServerConfig.create(**cert)
+    partners = ServerConfig.create(
+        **cert, verify="required", cafile=pki.ca_path, allow_clients=[pki.client_ecdsa.cert_path]
+    )
+    with (
+        TLSServer(("127.0.0.1", 0), public, hello) as one_way,
+        TLSServer(("127.0.0.1", 0), partners, hello) as mutual,
+    ):
+        one_way.start()
+        mutual.start()
+        anonymous = run_cli(*client_args(pki, one_way.address[1]))
+        assert anonymous.returncode == 0, anonymous.stderr
+        assert anonymous.stdout == b"hello anonymous\n"
+        partner = run_cli(*client_args(pki, mutual.address[1], *with_cert(pki.client_ecdsa)))
+        assert partner.returncode == 0, partner.stderr
+        assert partner.stdout == b"hello CN=tls12 demo client (ECDSA),O=tls12 demo\n"
+        # CA-signed but not on the allow-list: refused on the mutual port only.
+        other = run_cli(*client_args(pki, mutual.address[1], *with_cert(pki.client_rsa)))
+        assert other.returncode != 0
+        assert "peer sent fatal alert" in other.stderr.decode()
+        assert run_cli(*client_args(pki, mutual.address[1])).returncode != 0
