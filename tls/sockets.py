@@ -286,7 +286,8 @@ class TLSServer:
         self.handler = handler
         self.on_error = on_error
         self.handshake_timeout = handshake_timeout
-        self.listener = socket.create_server(address, reuse_port=False)
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET  # "::1", "::"
+        self.listener = socket.create_server(address, family=family, reuse_port=False)
         self.address = self.listener.getsockname()[:2]
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
