@@ -690,3 +690,30 @@ def test_one_way_and_mutual_tls_side_by_side_in_one_process(pki: PKI) -> None:
         assert other.returncode != 0
         assert "peer sent fatal alert" in other.stderr.decode()
         assert run_cli(*client_args(pki, mutual.address[1])).returncode != 0
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback (::1) in this environment")
+def test_ipv6_accept_and_connect(pki: PKI, spawn: Callable[..., Peer]) -> None:
+    argv = [*TLS12, "server", "--accept", "[::1]:0", *map(str, server_args(pki, "--www"))]
+    server = spawn(argv, r"listening on \[::1\]:(\d+) \(verify=none\)")
+    done = run_cli(
+        "client",
+        "--connect",
+        f"[::1]:{server.port}",
+        "--servername",
+        "localhost",
+        "--cafile",
+        pki.ca_path,
+        stdin=GET,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Client:                 [::1]:" in done.stdout.decode()
