@@ -81,7 +81,7 @@ class TLSConnection:
         self.info = ConnectionInfo()
         self.transcript = Transcript()
         self._in = bytearray()
-        self._out = bytearray()
+        self._out: list[bytes] = []  # record chunks, joined by data_to_send()
         self._hs_in = bytearray()
         self._hs_out = bytearray()
         self._events: deque[Event] = deque()
@@ -122,13 +122,15 @@ class TLSConnection:
             return
         if self.close_received:
             return  # nothing is read after close_notify (RFC 5246 §7.2.1)
-        self._in += data
+        if self._in:
+            self._in += data
+            buf = bytes(self._in)
+        else:
+            buf = data if type(data) is bytes else bytes(data)
         try:
-            self._process_records()
+            self._process_records(buf)
         except DecodeError as exc:
             self._fail(TLSLocalAlert(exc.alert, str(exc)), exc)
-        except TLSLocalAlert as exc:
-            self._fail(exc, exc)
         except TLSError as exc:
             self._fail(exc, exc)
 
@@ -157,11 +159,14 @@ class TLSConnection:
             raise TLSError("cannot send application data before the handshake is complete")
         if self.close_sent:
             raise TLSClosedError("cannot send after close()")
-        view = memoryview(data)
-        if not view:
+        n = len(data)
+        if n <= MAX_PLAINTEXT:
+            if n:
+                self._write_record(_CT.application_data, data)  # type: ignore[arg-type]
             return
-        for start in range(0, len(view), MAX_PLAINTEXT):
-            self._write_record(_CT.application_data, bytes(view[start : start + MAX_PLAINTEXT]))
+        view = memoryview(data)
+        for start in range(0, n, MAX_PLAINTEXT):
+            self._write_record(_CT.application_data, view[start : start + MAX_PLAINTEXT])  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Queue a close_notify alert (once). The transport may be closed after sending it."""
@@ -178,9 +183,11 @@ class TLSConnection:
 
     def data_to_send(self) -> bytes:
         """Bytes to write to the transport (may be empty)."""
-        out = bytes(self._out)
-        self._out.clear()
-        return out
+        out = self._out
+        if not out:
+            return b""
+        self._out = []
+        return out[0] if len(out) == 1 else b"".join(out)
 
     # ----------------------------------------------------------------- context for states
 
@@ -215,8 +222,9 @@ class TLSConnection:
     def _write_record(self, content_type: int, payload: bytes) -> None:
         if self._write is not None:
             payload = self._write.encrypt(content_type, TLS12, payload)
-        self._out += build_header(content_type, self._record_version, len(payload))
-        self._out += payload
+        out = self._out
+        out.append(build_header(content_type, self._record_version, len(payload)))
+        out.append(payload)
 
     def _flush_handshake(self) -> None:
         data = self._hs_out
@@ -224,32 +232,36 @@ class TLSConnection:
             self._write_record(_CT.handshake, bytes(data[start : start + MAX_PLAINTEXT]))
         self._hs_out = bytearray()
 
-    def _process_records(self) -> None:
-        buf = self._in
+    def _process_records(self, buf: bytes) -> None:
+        """Handle every complete record in ``buf``; keep the incomplete tail for next time."""
+        view = memoryview(buf)
+        size = len(buf)
         pos = 0
         try:
-            while len(buf) - pos >= HEADER_SIZE and not self.close_received:
-                if (
-                    self._first_record
-                    and not self.is_client
-                    and is_sslv2_client_hello(bytes(buf[pos : pos + HEADER_SIZE]))
-                ):
-                    raise TLSLocalAlert(
-                        _A.protocol_version,
-                        "SSLv2-format ClientHello refused: tls12 speaks TLS 1.2",
-                    )
-                header = parse_header(buf, pos)
-                self._check_record_version(header.version)
+            while size - pos >= HEADER_SIZE and not self.close_received:
+                if self._first_record:
+                    self._check_first_record(view[pos : pos + HEADER_SIZE])
+                header = parse_header(view, pos)
+                version = header.version
+                if version != TLS12 or self.info.version is None:
+                    self._check_record_version(version)
                 end = pos + HEADER_SIZE + header.length
-                if end > len(buf):
+                if end > size:
                     break
-                fragment = bytes(buf[pos + HEADER_SIZE : end])
+                fragment = view[pos + HEADER_SIZE : end]
                 pos = end
-                self._first_record = False
-                self._handle_record(header.content_type, header.version, fragment)
+                self._handle_record(header.content_type, version, fragment)
         finally:
-            del buf[:pos]
-        self._flush_handshake()
+            self._in = bytearray(view[pos:]) if pos < size else bytearray()
+        if self._hs_out:
+            self._flush_handshake()
+
+    def _check_first_record(self, header: memoryview) -> None:
+        self._first_record = False
+        if not self.is_client and is_sslv2_client_hello(bytes(header)):
+            raise TLSLocalAlert(
+                _A.protocol_version, "SSLv2-format ClientHello refused: tls12 speaks TLS 1.2"
+            )
 
     def _check_record_version(self, version: int) -> None:
         if self.info.version is None:
@@ -262,10 +274,15 @@ class TLSConnection:
                 _A.protocol_version, f"record: version 0x{version:04x} after TLS 1.2 was agreed"
             )
 
-    def _handle_record(self, content_type: int, version: int, fragment: bytes) -> None:
+    def _handle_record(self, content_type: int, version: int, fragment: memoryview) -> None:
         if self._read is not None:
-            fragment = self._read.decrypt(content_type, version, fragment)
-        elif len(fragment) > MAX_PLAINTEXT:
+            plain = self._read.decrypt(content_type, version, fragment)
+        else:
+            plain = bytes(fragment)
+        self._dispatch(content_type, plain)
+
+    def _dispatch(self, content_type: int, fragment: bytes) -> None:
+        if self._read is None and len(fragment) > MAX_PLAINTEXT:
             raise TLSLocalAlert(
                 _A.record_overflow, f"record: {len(fragment)}-byte plaintext exceeds 2^14"
             )

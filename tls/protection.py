@@ -151,11 +151,18 @@ class AESGCMProtection:
         if len(plaintext) > MAX_PLAINTEXT:
             raise _too_long_to_send(len(plaintext))
         explicit = _SEQ.pack(seq)
-        out = self._aead.encrypt(
-            self._salt + explicit, plaintext, _AD.pack(seq, content_type, version, len(plaintext))
+        n = len(plaintext)
+        # One buffer for explicit nonce + ciphertext + tag: no concatenation copy of the payload.
+        out = bytearray(8 + n + _TAG_LEN)
+        out[:8] = explicit
+        self._aead.encrypt_into(
+            self._salt + explicit,
+            plaintext,
+            _AD.pack(seq, content_type, version, n),
+            memoryview(out)[8:],
         )
         self.seq_num = seq + 1
-        return explicit + out
+        return out  # type: ignore[return-value]
 
     def decrypt(self, content_type: int, version: int, fragment: bytes) -> bytes:
         seq = self.seq_num
@@ -272,6 +279,7 @@ class CBCProtection:
         seq = self.seq_num
         if seq > MAX_SEQUENCE_NUMBER:
             raise _seq_exhausted("encrypt")
+        plaintext = bytes(plaintext)  # the record layer may hand us a memoryview
         n = len(plaintext)
         if n > MAX_PLAINTEXT:
             raise _too_long_to_send(n)
@@ -298,6 +306,7 @@ class CBCProtection:
         seq = self.seq_num
         if seq > MAX_SEQUENCE_NUMBER:
             raise _seq_exhausted("decrypt")
+        fragment = bytes(fragment)  # the record layer may hand us a memoryview
         size = len(fragment)
         mac_len = self._mac_len
         # Lengths are public (they are on the wire): rejecting on them reveals nothing secret.
