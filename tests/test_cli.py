@@ -248,7 +248,7 @@ def test_echo_binary_multi_record_round_trip(pki: PKI, tls12_server: Launcher) -
         client.stdin.flush()
         echoed = b""
         while len(echoed) < len(payload):
-            chunk = client.stdout.read1(65536)
+            chunk = client.stdout.read1(65536)  # type: ignore[attr-defined]
             assert chunk, "client stopped before the whole echo arrived"
             echoed += chunk
         assert echoed == payload
@@ -668,10 +668,14 @@ def test_one_way_and_mutual_tls_side_by_side_in_one_process(pki: PKI) -> None:
         name = who.subject.rfc4514_string() if who else "anonymous"
         conn.sendall(f"hello {name}\n".encode())
 
-    cert = {"certfile": pki.server_ecdsa.chain_path, "keyfile": pki.server_ecdsa.key_path}
-    public = ServerConfig.create(**cert)
+    chain, key = pki.server_ecdsa.chain_path, pki.server_ecdsa.key_path
+    public = ServerConfig.create(certfile=chain, keyfile=key)
     partners = ServerConfig.create(
-        **cert, verify="required", cafile=pki.ca_path, allow_clients=[pki.client_ecdsa.cert_path]
+        certfile=chain,
+        keyfile=key,
+        verify="required",
+        cafile=pki.ca_path,
+        allow_clients=[str(pki.client_ecdsa.cert_path)],
     )
     with (
         TLSServer(("127.0.0.1", 0), public, hello) as one_way,

@@ -27,6 +27,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
 from . import __version__
 from .config import ClientConfig, ServerConfig
 from .connection import TLSConnection
@@ -1009,6 +1012,19 @@ def _fingerprint_file(path: str | Path) -> str:
     return fingerprint_sha256(load_certificates(path)[0])
 
 
+def _key_text(cert: x509.Certificate) -> str:
+    key = cert.public_key()
+    if isinstance(
+        key,
+        rsa.RSAPublicKey
+        | ec.EllipticCurvePublicKey
+        | ed25519.Ed25519PublicKey
+        | ed448.Ed448PublicKey,
+    ):
+        return describe_key(key)
+    return type(key).__name__
+
+
 def _cn_or_subject(cert: Any) -> str:
     name = cert_name(cert)
     return name[3:] if name.startswith("CN=") else name
@@ -1022,7 +1038,7 @@ def _who_proved_what(
     suite = client_info.suite
     assert suite is not None
     server_leaf = client_info.peer_certificates[0]
-    key = describe_key(server_leaf.public_key())
+    key = _key_text(server_leaf)
     anchor = (
         _cn_or_subject(client_info.verified_chain[-1])
         if client_info.verified_chain
@@ -1057,7 +1073,7 @@ def _who_proved_what(
         )
         lines.append(
             "client proved its identity: CertificateVerify signature over the transcript with "
-            f"the key of {cert_name(client_leaf)} ({describe_key(client_leaf.public_key())}, "
+            f"the key of {cert_name(client_leaf)} ({_key_text(client_leaf)}, "
             f"{scheme_name(server_info.client_signature_scheme or 0)}); chain verified to "
             f"{anchor}; allow-list: {listed}"
         )

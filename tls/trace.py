@@ -104,10 +104,11 @@ def _names(enum: type, values: Iterable[int]) -> str:
 def cert_name(cert: x509.Certificate | bytes) -> str:
     """``CN=...`` of a certificate (the whole subject when it has no common name)."""
     if isinstance(cert, bytes):
+        der = cert
         try:
-            cert = x509.load_der_x509_certificate(cert)
+            cert = x509.load_der_x509_certificate(der)
         except ValueError:
-            return f"<unparsable {len(cert)}-byte certificate>"
+            return f"<unparsable {len(der)}-byte certificate>"
     cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     if cns:
         return f"CN={cns[0].value!s}"
