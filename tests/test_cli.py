@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from pki_fixtures import PKI
 
+import tls
 from tls import ServerConfig, TLSServer
 from tls.pki import DEMO_FILES
 from tls.trust import load_certificates, load_private_key
@@ -721,3 +722,16 @@ def test_ipv6_accept_and_connect(pki: PKI, spawn: Callable[..., Peer]) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "Client:                 [::1]:" in done.stdout.decode()
+
+
+def test_console_script_is_not_shadowed() -> None:
+    """The installed ``tls12`` script runs the CLI even with tlslite-ng's ``bin/tls.py`` beside
+    it (tls12_entry drops the script directory from sys.path before importing ``tls``)."""
+    script = Path(sys.executable).parent / "tls12"
+    if not script.exists():
+        pytest.skip(f"no tls12 console script next to {sys.executable} (package not installed)")
+    done = subprocess.run(
+        [str(script), "--version"], capture_output=True, timeout=TIMEOUT, env=_env()
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().strip() == f"tls12 {tls.__version__}"
