@@ -11,7 +11,11 @@ ways that matter for TLS:
 - ``Optional`` swallows errors; :class:`IfRemaining` is "absent when no bytes remain", and a present
   but malformed value is an error.
 - A compiled parser reads ``Prefixed`` with ``io.read(n)`` and never checks it got ``n`` bytes; the
-  helpers here emit no compiled code, so a compiled parser falls back to their strict ``_parse``.
+  helpers here emit no construct-compiled code, so such a parser falls back to their strict
+  ``_parse``. records/ does not use construct's compiler: :mod:`records._compiled` generates its own
+  straight-line code from these declarations, with every check above, and :func:`parse` /
+  :func:`build` run it first (the declaration is interpreted when it refuses an input, so errors
+  keep their alert, field and message).
 
 Construct errors become :class:`records.errors.DecodeError` in exactly one place: :func:`parse`
 (and :func:`build` for encoding errors, as :class:`records.errors.EncodeError`).
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import struct as _struct
 from collections.abc import Callable
 from enum import IntEnum
@@ -55,6 +60,7 @@ from .errors import DecodeError, EncodeError
 from .registry import AlertDescription
 
 __all__ = [
+    "FAST",
     "Bytes",
     "EnumInt",
     "IfRemaining",
@@ -393,8 +399,48 @@ def _field(what: str, path: str | None) -> str:
     return ".".join([what, *parts])
 
 
-def parse(con: Construct, data: bytes, what: str) -> Any:
-    """Parse all of ``data`` with ``con``; the one place construct errors become DecodeError."""
+#: Use the parsers and builders generated from the declarations (records._compiled). Set the
+#: environment variable TLS12_RECORDS_INTERPRETED=1 (or this flag to False) to run every
+#: declaration through construct's interpreter instead.
+FAST = os.environ.get("TLS12_RECORDS_INTERPRETED", "") in ("", "0")
+
+_FAST_PARSE = "_tls12_fast_parse"
+_FAST_BUILD = "_tls12_fast_build"
+
+
+def _generated(con: Construct, attr: str) -> Callable[[Any], Any] | None:
+    """The generated parser/builder of ``con`` (compiled on first use), or None if unsupported."""
+    fn = con.__dict__.get(attr, _MISSING)
+    if fn is _MISSING:
+        from . import _compiled as gen
+
+        try:
+            fn = gen.compile_parser(con) if attr == _FAST_PARSE else gen.compile_builder(con)
+        except gen.Unsupported:
+            fn = None
+        con.__dict__[attr] = fn
+    return fn
+
+
+_MISSING: Any = object()
+
+
+def parse(con: Construct, data: bytes, what: str, *, fast: bool | None = None) -> Any:
+    """Parse all of ``data`` with ``con``; the one place construct errors become DecodeError.
+
+    The parser generated from ``con`` runs first (``fast``; default :data:`FAST`); when it refuses
+    the input, the declaration is interpreted, and its error is the one raised. ``fast=False``
+    interprets the declaration only.
+    """
+    if FAST if fast is None else fast:
+        fn = con.__dict__.get(_FAST_PARSE, _MISSING)
+        if fn is _MISSING:
+            fn = _generated(con, _FAST_PARSE)
+        if fn is not None:
+            try:
+                return fn(data if type(data) is bytes else bytes(data))
+            except Exception:
+                pass
     stream = io.BytesIO(data)
     context = Container()
     context._parsing = True
@@ -414,8 +460,21 @@ def parse(con: Construct, data: bytes, what: str) -> Any:
     return obj
 
 
-def build(con: Construct, obj: Any, what: str) -> bytes:
-    """Build ``obj`` with ``con``; construct errors become :class:`EncodeError`."""
+def build(con: Construct, obj: Any, what: str, *, fast: bool | None = None) -> bytes:
+    """Build ``obj`` with ``con``; construct errors become :class:`EncodeError`.
+
+    The builder generated from ``con`` runs first (``fast``; default :data:`FAST`); if it cannot
+    build ``obj`` exactly as the declaration would, the declaration builds it (or raises).
+    """
+    if FAST if fast is None else fast:
+        fn = con.__dict__.get(_FAST_BUILD, _MISSING)
+        if fn is _MISSING:
+            fn = _generated(con, _FAST_BUILD)
+        if fn is not None:
+            try:
+                return fn(obj)
+            except Exception:
+                pass
     try:
         return con.build(obj)
     except WireError as e:
