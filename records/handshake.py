@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, TypeVar
 
-from construct import Array, Bytes, Const, GreedyBytes, Rebuild, Switch, len_, this
+from construct import Array, Bytes, Const, GreedyBytes, Rebuild, Struct, Switch, len_, this
 
 from .errors import DecodeError
 from .extensions import CLIENT_HELLO_EXTENSIONS, SERVER_HELLO_EXTENSIONS, Extension
@@ -196,10 +196,11 @@ _DH_PARAMS = (
 )
 
 
-def _params_bytes(msg: Any, fields: tuple) -> bytes:
-    from construct import Struct
+_PARAMS_STRUCTS: dict[int, Struct] = {id(f): Struct(*f) for f in (_ECDH_PARAMS, _DH_PARAMS)}
 
-    con = Struct(*fields)
+
+def _params_bytes(msg: Any, fields: tuple) -> bytes:
+    con = _PARAMS_STRUCTS[id(fields)]  # one Struct per layout, so its generated builder is kept
     return build(con, {sc.name: getattr(msg, sc.name) for sc in fields}, type(msg).__name__)
 
 
