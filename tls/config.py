@@ -24,6 +24,7 @@ from records.registry import NamedGroup, SignatureScheme
 from .errors import ConfigError
 from .keyexchange import DEFAULT_FFDHE_GROUPS as FFDHE_GROUPS
 from .keyexchange import DEFAULT_GROUPS, parse_groups_list
+from .session import DEFAULT_LIFETIME, SessionCache, TicketKeys
 from .signatures import DEFAULT_SIGNATURE_SCHEMES, parse_sigalgs_list, uses_rsa_pss_oid
 from .suites import DEFAULT_SUITES, Auth, SuiteInfo, parse_cipher_list
 from .trust import AllowList, TrustStore, check_key_matches, load_certificates, load_private_key
@@ -163,6 +164,8 @@ class ClientConfig(_Common):
     credentials: tuple[Credentials, ...] = ()
     offer_encrypt_then_mac: bool = True
     offer_extended_master_secret: bool = True
+    #: send the session_ticket extension (RFC 5077): ask for a ticket, offer a session's ticket
+    session_tickets: bool = True
 
     @classmethod
     def create(
@@ -232,6 +235,18 @@ class ServerConfig(_Common):
     #: anything; may return a replacement ServerConfig (other certificate, policy) or None, or
     #: raise TLSLocalAlert to refuse (ssl's ``sni_callback``).
     sni_callback: Callable[[str | None], ServerConfig | None] | None = None
+    #: Session resumption (tls.session). ``session_cache``: give each full handshake a session
+    #: ID and keep the session in ``sessions`` (shared by every connection of this configuration
+    #: and the copies ``dataclasses.replace`` makes of it). ``session_tickets``: issue RFC 5077
+    #: tickets to clients that ask, sealed with ``ticket_keys`` (random when not given; call
+    #: ``ticket_keys.rotate()`` to change them). Sessions and tickets live ``ticket_lifetime``
+    #: seconds (also the NewSessionTicket lifetime hint).
+    session_cache: bool = True
+    session_tickets: bool = True
+    ticket_lifetime: int = DEFAULT_LIFETIME
+    ticket_keys: TicketKeys | None = None
+    sessions: SessionCache | None = None
+    session_cache_size: int = 20000
 
     @classmethod
     def create(
@@ -293,6 +308,14 @@ class ServerConfig(_Common):
                 f"client_auth={self.client_auth.value} needs client_trust (CA file) or "
                 "client_allow_list (accepted client certificates)"
             )
+        if self.ticket_lifetime <= 0:
+            raise ConfigError(f"ticket_lifetime must be positive, got {self.ticket_lifetime}")
+        if self.session_cache and self.sessions is None:
+            object.__setattr__(
+                self, "sessions", SessionCache(self.session_cache_size, self.ticket_lifetime)
+            )
+        if self.session_tickets and self.ticket_keys is None:
+            object.__setattr__(self, "ticket_keys", TicketKeys.generate(self.random))
         auths = {c.auth for c in self.credentials}
         if not any(s.auth in auths for s in self.cipher_suites):
             names = ", ".join(s.name for s in self.cipher_suites)

@@ -56,6 +56,7 @@ from .handshake import server as server_hs
 from .handshake.common import CCS, ConnectionInfo, State, Transcript, expected_names
 from .handshake.traffic import Traffic
 from .protection import RecordProtection
+from .session import Session
 
 _A = AlertDescription
 _CT = ContentType
@@ -63,9 +64,15 @@ TLS12 = int(ProtocolVersion.TLS1_2)
 
 
 class TLSConnection:
-    """One TLS 1.2 connection, client or server by the type of ``config``."""
+    """One TLS 1.2 connection, client or server by the type of ``config``.
 
-    def __init__(self, config: ClientConfig | ServerConfig) -> None:
+    ``session`` (client only): a :class:`~tls.session.Session` from an earlier connection's
+    ``.session`` to offer for resumption; the server may decline (a full handshake follows).
+    ``.session`` is this connection's session once the handshake is done (None before)."""
+
+    def __init__(
+        self, config: ClientConfig | ServerConfig, *, session: Session | None = None
+    ) -> None:
         self.config = config
         self.is_client = isinstance(config, ClientConfig)
         if (
@@ -78,6 +85,9 @@ class TLSConnection:
                 "client: server_name is needed to check the server certificate's "
                 "name (or set check_hostname=False)"
             )
+        if session is not None and not self.is_client:
+            raise ConfigError("session= is for clients; a server resumes from its configuration")
+        self.session: Session | None = None
         self.info = ConnectionInfo()
         self.transcript = Transcript()
         self._in = bytearray()
@@ -97,7 +107,7 @@ class TLSConnection:
         self._first_record = True
         self._state: State
         if self.is_client:
-            self._state = client_hs.client_hello(self)
+            self._state = client_hs.client_hello(self, session)
             self._flush_handshake()
             self._record_version = TLS12
         else:

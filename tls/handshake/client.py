@@ -1,12 +1,24 @@
 """The TLS 1.2 client handshake (RFC 5246 §7.3), one class per state.
 
-ExpectServerHello → ExpectCertificate → [ExpectServerKeyExchange] →
-ExpectCertificateRequestOrDone → [ExpectServerHelloDone] → (send flight) →
-ExpectChangeCipherSpec → ExpectFinished → Traffic
+Full handshake::
+
+    ExpectServerHello → ExpectCertificate → [ExpectServerKeyExchange] →
+    ExpectCertificateRequestOrDone → [ExpectServerHelloDone] → (send flight) →
+    [ExpectNewSessionTicket] → ExpectChangeCipherSpec → ExpectFinished → Traffic
+
+Abbreviated handshake (RFC 5246 §7.3 fig. 2; the ServerHello echoes the session ID we offered)::
+
+    ExpectServerHello → [ExpectNewSessionTicket] → ExpectChangeCipherSpec → ExpectFinished →
+    (send ChangeCipherSpec, Finished) → Traffic
+
+ExpectNewSessionTicket comes exactly when the ServerHello carried the session_ticket extension
+(RFC 5077 §3.3: the server then MUST send the message, with an empty ticket if it changed its
+mind).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +32,7 @@ from records.extensions import (
     ExtendedMasterSecretExtension,
     RenegotiationInfoExtension,
     ServerNameExtension,
+    SessionTicketExtension,
     SignatureAlgorithmsExtension,
     SupportedGroupsExtension,
 )
@@ -32,6 +45,7 @@ from records.handshake import (
     ClientKeyExchangeECDHE,
     ClientKeyExchangeRSA,
     Finished,
+    NewSessionTicket,
     ServerHello,
     ServerHelloDone,
     ServerKeyExchangeDHE,
@@ -50,6 +64,8 @@ from records.registry import (
 from .. import signatures
 from ..errors import CertificateError, TLSLocalAlert
 from ..keyexchange import DheKeyPair, EcdheKeyPair, rsa_encrypt_pre_master_secret
+from ..protection import RecordProtection
+from ..session import SESSION_ID_SIZE, Session, unix_now
 from ..suites import BY_CODE, Auth, KeyExchange, SuiteInfo
 from ..trust import verify_server_chain
 from .common import (
@@ -60,6 +76,7 @@ from .common import (
     compute_master_secret,
     derive_protections,
     finished_verify_data,
+    log_master_secret,
 )
 from .traffic import Traffic
 
@@ -77,11 +94,35 @@ def _is_ip(name: str) -> bool:
     return True
 
 
-def client_hello(ctx: Context) -> ExpectServerHello:
-    """Build and send the ClientHello; return the first state."""
+def offerable(cfg: Any, session: Session | None, now: int) -> bool:
+    """Whether ``session`` may be offered with ``cfg``: same server name, a suite we still offer,
+    the same extended-master-secret choice (RFC 7627 §5.3: the server must refuse or abort
+    otherwise), something to resume by, and a ticket not past its lifetime hint."""
+    if session is None or session.server_name != cfg.server_name:
+        return False
+    if session.suite not in cfg.cipher_suites:
+        return False
+    if session.extended_master_secret != cfg.offer_extended_master_secret:
+        return False
+    if not (session.session_id or (session.ticket and cfg.session_tickets)):
+        return False
+    return not session.expired(now)
+
+
+def client_hello(ctx: Context, session: Session | None = None) -> ExpectServerHello:
+    """Build and send the ClientHello (offering ``session`` when it fits); return the first
+    state."""
     cfg = ctx.config
     info = ctx.info
     info.client_random = cfg.random(32)
+    offer = session if session is not None and offerable(cfg, session, unix_now(cfg.now)) else None
+    session_id = b""
+    if offer is not None:
+        session_id = offer.session_id
+        if not session_id:
+            # RFC 5077 §3.4: a client offering a ticket may send a session ID of its own; the
+            # server echoes it when it accepts the ticket, which is how we tell.
+            session_id = cfg.random(SESSION_ID_SIZE)
     suites = [s.code for s in cfg.cipher_suites]
     exts: list[Any] = []
     if cfg.server_name and not _is_ip(cfg.server_name):
@@ -96,24 +137,37 @@ def client_hello(ctx: Context) -> ExpectServerHello:
         exts.append(ALPNExtension(protocols=list(cfg.alpn_protocols)))
     if cfg.offer_encrypt_then_mac and any(not s.is_aead for s in cfg.cipher_suites):
         exts.append(EncryptThenMacExtension())
+    if cfg.session_tickets:
+        ticket = offer.ticket if offer is not None else b""
+        exts.append(SessionTicketExtension(ticket=ticket))
     if cfg.offer_extended_master_secret:
         exts.append(ExtendedMasterSecretExtension())
     exts.append(RenegotiationInfoExtension(renegotiated_connection=b""))
     hello = ClientHello(
         client_version=TLS12,
         random=info.client_random,
-        session_id=b"",
+        session_id=session_id,
         cipher_suites=suites,
         compression_methods=[0],
         extensions=exts,
     )
     ctx.send_handshake(hello)
-    return ExpectServerHello(hello)
+    return ExpectServerHello(hello, offer)
+
+
+@dataclass
+class Resumption:
+    """An abbreviated handshake under way: the session resumed and our write protection, used
+    once the server's Finished is checked."""
+
+    session: Session
+    client_prot: RecordProtection
 
 
 @dataclass
 class ExpectServerHello(State):
     hello: ClientHello
+    offered: Session | None  # the session offered in the ClientHello
     expects = (HandshakeType.server_hello,)
 
     def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
@@ -145,10 +199,51 @@ class ExpectServerHello(State):
         info.session_id = sh.session_id
         info.extended_master_secret = ExtensionType.extended_master_secret in seen
         info.encrypt_then_mac = ExtensionType.encrypt_then_mac in seen
+        info.session_ticket = ExtensionType.session_ticket in seen
         alpn = seen.get(ExtensionType.application_layer_protocol_negotiation)
         info.alpn_protocol = alpn.protocols[0] if alpn is not None else None
         ctx.transcript.hash_name = suite.prf_hash
+        if sh.session_id and sh.session_id == self.hello.session_id:
+            return _resume(ctx, self.offered, suite)
         return ExpectCertificate(suite)
+
+
+def _resume(ctx: Context, offered: Session | None, suite: SuiteInfo) -> State:
+    """The ServerHello echoed our session ID: the abbreviated handshake of RFC 5246 §7.3."""
+    info = ctx.info
+    if offered is None:  # cannot happen: without a session we send an empty session ID
+        raise TLSLocalAlert(
+            _A.illegal_parameter, "ServerHello: resumes a session that was not offered"
+        )
+    if suite is not offered.suite:
+        raise TLSLocalAlert(
+            _A.illegal_parameter,
+            f"ServerHello: resumes the session with cipher suite {suite.name}; "
+            f"the session's is {offered.suite.name}",
+        )
+    if info.extended_master_secret != offered.extended_master_secret:
+        # RFC 7627 §5.3: the client MUST abort when the resumed session's extended master
+        # secret use and the ServerHello's disagree.
+        raise TLSLocalAlert(
+            _A.handshake_failure,
+            "ServerHello: extended_master_secret "
+            f"{'absent' if offered.extended_master_secret else 'present'} when resuming a "
+            f"session established {'with' if offered.extended_master_secret else 'without'} it "
+            "(RFC 7627 §5.3)",
+        )
+    info.resumed = True
+    info.master_secret = offered.master_secret
+    info.peer_certificates = list(offered.peer_certificates)
+    info.verified_chain = list(offered.verified_chain)
+    log_master_secret(ctx)
+    client_prot, server_prot = derive_protections(
+        ctx, suite, offered.master_secret, info.encrypt_then_mac
+    )
+    ctx.expect_change_cipher_spec(server_prot)
+    resumption = Resumption(offered, client_prot)
+    if info.session_ticket:
+        return ExpectNewSessionTicket(resumption)
+    return ExpectChangeCipherSpec(None, resumption)
 
 
 def _check_server_extensions(
@@ -408,22 +503,84 @@ def send_client_flight(
     ctx.send_change_cipher_spec(client_prot)
     ctx.send_handshake(Finished(verify_data=finished_verify_data(ctx, sender_is_client=True)))
     ctx.expect_change_cipher_spec(server_prot)
-    return ExpectChangeCipherSpec()
+    if info.session_ticket:
+        return ExpectNewSessionTicket(None)
+    return ExpectChangeCipherSpec(None, None)
 
 
+@dataclass
+class ExpectNewSessionTicket(State):
+    """RFC 5077 §3.3: after the ServerHello's session_ticket extension, the ticket comes right
+    before the server's ChangeCipherSpec."""
+
+    resumption: Resumption | None
+    expects = (HandshakeType.new_session_ticket,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        nst = NewSessionTicket.parse(raw)
+        ctx.trace("received", nst)
+        return ExpectChangeCipherSpec(nst, self.resumption)
+
+
+@dataclass
 class ExpectChangeCipherSpec(State):
+    ticket: NewSessionTicket | None
+    resumption: Resumption | None
     expects = (CCS,)
 
     def handle_ccs(self, ctx: Context) -> State:
-        return ExpectFinished()
+        return ExpectFinished(self.ticket, self.resumption)
 
 
+@dataclass
 class ExpectFinished(State):
+    ticket: NewSessionTicket | None
+    resumption: Resumption | None
     expects = (HandshakeType.finished,)
 
     def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
         fin = Finished.parse(raw)
         ctx.trace("received", fin)
         check_finished(ctx, fin.verify_data, sender_is_client=False)
+        if self.resumption is not None:
+            # Abbreviated handshake: our Finished covers the server's (RFC 5246 §7.3 fig. 2).
+            ctx.send_change_cipher_spec(self.resumption.client_prot)
+            ctx.send_handshake(
+                Finished(verify_data=finished_verify_data(ctx, sender_is_client=True))
+            )
+        ctx.session = _session(ctx, self.ticket, self.resumption)
         ctx.handshake_done()
         return Traffic(is_client=True)
+
+
+def _session(
+    ctx: Context, ticket: NewSessionTicket | None, resumption: Resumption | None
+) -> Session:
+    """The connection's session: the resumed one (with a renewed ticket, if one came) or a new
+    one from this full handshake."""
+    now = unix_now(ctx.config.now)
+    if resumption is not None:
+        session = resumption.session
+        if ticket is not None:
+            session = dataclasses.replace(
+                session,
+                ticket=ticket.ticket,
+                ticket_lifetime_hint=ticket.ticket_lifetime_hint,
+                created=now,
+            )
+        return session
+    info = ctx.info
+    assert info.suite is not None
+    return Session(
+        session_id=info.session_id,
+        ticket=ticket.ticket if ticket is not None else b"",
+        ticket_lifetime_hint=ticket.ticket_lifetime_hint if ticket is not None else 0,
+        master_secret=info.master_secret,
+        suite=info.suite,
+        extended_master_secret=info.extended_master_secret,
+        server_name=ctx.config.server_name,
+        peer_certificates=tuple(info.peer_certificates),
+        verified_chain=tuple(info.verified_chain),
+        alpn=info.alpn_protocol,
+        created=now,
+    )

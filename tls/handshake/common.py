@@ -20,6 +20,7 @@ from ..protection import new_protection
 
 if TYPE_CHECKING:
     from ..protection import RecordProtection
+    from ..session import Session
     from ..suites import SuiteInfo
 
 #: Marker in ``State.expects`` for a ChangeCipherSpec record (not a handshake message).
@@ -85,6 +86,10 @@ class ConnectionInfo:
     #: client side: the CertificateRequest's CA names (DER) if one came
     requested_ca_names: list[bytes] = field(default_factory=list)
     peer_cipher_suites: list[int] = field(default_factory=list)
+    #: an abbreviated handshake resumed an earlier session (RFC 5246 §7.3, RFC 5077)
+    resumed: bool = False
+    #: the server echoed session_ticket: a NewSessionTicket comes before its ChangeCipherSpec
+    session_ticket: bool = False
 
     @property
     def version_name(self) -> str:
@@ -106,6 +111,7 @@ class Context(Protocol):
     info: ConnectionInfo
     transcript: Transcript
     is_client: bool
+    session: Session | None
 
     def send_handshake(self, message: Any) -> None: ...
     def send_change_cipher_spec(self, protection: RecordProtection) -> None: ...
@@ -183,9 +189,15 @@ def compute_master_secret(ctx: Context, pre_master_secret: bytes) -> bytes:
             hash_name, pre_master_secret, info.client_random, info.server_random
         )
     info.master_secret = ms
-    if ctx.config.keylog is not None:
-        ctx.config.keylog(f"CLIENT_RANDOM {info.client_random.hex()} {ms.hex()}")
+    log_master_secret(ctx)
     return ms
+
+
+def log_master_secret(ctx: Context) -> None:
+    """The NSS key log line for this connection (full and resumed handshakes alike)."""
+    if ctx.config.keylog is not None:
+        info = ctx.info
+        ctx.config.keylog(f"CLIENT_RANDOM {info.client_random.hex()} {info.master_secret.hex()}")
 
 
 def finished_verify_data(

@@ -1,8 +1,17 @@
 """The TLS 1.2 server handshake (RFC 5246 §7.3), one class per state.
 
-ExpectClientHello → (send ServerHello … ServerHelloDone) → [ExpectClientCertificate] →
-ExpectClientKeyExchange → [ExpectCertificateVerify] → ExpectChangeCipherSpec →
-ExpectFinished → (send ChangeCipherSpec, Finished) → Traffic
+Full handshake::
+
+    ExpectClientHello → (send ServerHello … ServerHelloDone) → [ExpectClientCertificate] →
+    ExpectClientKeyExchange → [ExpectCertificateVerify] → ExpectChangeCipherSpec →
+    ExpectFinished → (cache the session; send [NewSessionTicket], ChangeCipherSpec, Finished) →
+    Traffic
+
+Abbreviated handshake (RFC 5246 §7.3 fig. 2), when the ClientHello's ticket (RFC 5077) or
+session ID names a session this configuration may resume::
+
+    ExpectClientHello → (send ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished) →
+    ExpectResumedChangeCipherSpec → ExpectResumedFinished → Traffic
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from records.extensions import (
     ALPNExtension,
@@ -19,6 +29,7 @@ from records.extensions import (
     EncryptThenMacExtension,
     ExtendedMasterSecretExtension,
     RenegotiationInfoExtension,
+    SessionTicketExtension,
 )
 from records.handshake import (
     Certificate,
@@ -29,6 +40,7 @@ from records.handshake import (
     ClientKeyExchangeECDHE,
     ClientKeyExchangeRSA,
     Finished,
+    NewSessionTicket,
     ServerHello,
     ServerHelloDone,
     ServerKeyExchangeDHE,
@@ -50,6 +62,7 @@ from .. import signatures
 from ..config import ClientAuth, Credentials, ServerConfig
 from ..errors import CertificateError, TLSLocalAlert
 from ..keyexchange import FFDHE_PRIMES, DheKeyPair, EcdheKeyPair, rsa_decrypt_pre_master_secret
+from ..session import SESSION_ID_SIZE, SessionState, unix_now
 from ..suites import BY_CODE, KeyExchange, SuiteInfo
 from ..trust import verify_client_chain
 from .common import (
@@ -61,6 +74,7 @@ from .common import (
     derive_protections,
     finished_verify_data,
     first_common,
+    log_master_secret,
 )
 from .traffic import Traffic
 
@@ -188,40 +202,31 @@ class ExpectClientHello(State):
             if replacement is not None:
                 ctx.config = cfg = replacement
         info.peer_cipher_suites = list(hello.cipher_suites)
+        info.client_random = hello.random
+        info.extended_master_secret = ExtensionType.extended_master_secret in exts
+        found = find_session(cfg, hello, exts, info.server_name)
+        if found is not None:
+            return _resume(ctx, hello, exts, secure_reneg, *found)
         choice = choose(cfg, hello)
         info.version = TLS12
         info.suite = choice.suite
         info.group = choice.group
         info.server_signature_scheme = choice.scheme
-        info.client_random = hello.random
         info.server_random = cfg.random(32)
-        info.extended_master_secret = ExtensionType.extended_master_secret in exts
-        info.encrypt_then_mac = ExtensionType.encrypt_then_mac in exts and not choice.suite.is_aead
-        reply: list[Any] = []
-        if secure_reneg:
-            reply.append(RenegotiationInfoExtension(renegotiated_connection=b""))
-        if info.extended_master_secret:
-            reply.append(ExtendedMasterSecretExtension())
-        if info.encrypt_then_mac:
-            reply.append(EncryptThenMacExtension())
-        if choice.suite.kex is KeyExchange.ECDHE and ExtensionType.ec_point_formats in exts:
-            reply.append(ECPointFormatsExtension(formats=[ECPointFormat.uncompressed]))
-        alpn = exts.get(ExtensionType.application_layer_protocol_negotiation)
-        if alpn is not None and cfg.alpn_protocols:
-            proto = first_common(cfg.alpn_protocols, alpn.protocols)  # type: ignore[arg-type]
-            if proto is None:
-                raise TLSLocalAlert(
-                    _A.no_application_protocol,
-                    f"ClientHello: no common ALPN protocol in {alpn.protocols!r}",
-                )
-            info.alpn_protocol = proto  # type: ignore[assignment]
-            reply.append(ALPNExtension(protocols=[proto]))
+        caching = cfg.session_cache and cfg.sessions is not None
+        info.session_id = cfg.random(SESSION_ID_SIZE) if caching else b""
+        info.session_ticket = (
+            cfg.session_tickets
+            and cfg.ticket_keys is not None
+            and ExtensionType.session_ticket in exts
+        )
+        reply = _reply_extensions(ctx, exts, choice.suite, secure_reneg)
         ctx.transcript.hash_name = choice.suite.prf_hash
         ctx.send_handshake(
             ServerHello(
                 server_version=TLS12,
                 random=info.server_random,
-                session_id=b"",
+                session_id=info.session_id,
                 cipher_suite=choice.suite.code,
                 compression_method=0,
                 extensions=reply or None,
@@ -235,6 +240,181 @@ class ExpectClientHello(State):
         if cfg.client_auth is not ClientAuth.NONE:
             return ExpectClientCertificate(choice, kex, hello.client_version)
         return ExpectClientKeyExchange(choice, kex, hello.client_version, None)
+
+
+def _reply_extensions(
+    ctx: Context, exts: dict[int, Any], suite: SuiteInfo, secure_reneg: bool
+) -> list[Any]:
+    """The ServerHello's extensions (full and abbreviated handshakes alike); negotiates
+    encrypt-then-MAC and ALPN into ``ctx.info``."""
+    cfg: ServerConfig = ctx.config
+    info = ctx.info
+    info.encrypt_then_mac = ExtensionType.encrypt_then_mac in exts and not suite.is_aead
+    reply: list[Any] = []
+    if secure_reneg:
+        reply.append(RenegotiationInfoExtension(renegotiated_connection=b""))
+    if info.extended_master_secret:
+        reply.append(ExtendedMasterSecretExtension())
+    if info.encrypt_then_mac:
+        reply.append(EncryptThenMacExtension())
+    if suite.kex is KeyExchange.ECDHE and ExtensionType.ec_point_formats in exts:
+        reply.append(ECPointFormatsExtension(formats=[ECPointFormat.uncompressed]))
+    if info.session_ticket:
+        reply.append(SessionTicketExtension())
+    alpn = exts.get(ExtensionType.application_layer_protocol_negotiation)
+    if alpn is not None and cfg.alpn_protocols:
+        proto = first_common(cfg.alpn_protocols, alpn.protocols)  # type: ignore[arg-type]
+        if proto is None:
+            raise TLSLocalAlert(
+                _A.no_application_protocol,
+                f"ClientHello: no common ALPN protocol in {alpn.protocols!r}",
+            )
+        info.alpn_protocol = proto  # type: ignore[assignment]
+        reply.append(ALPNExtension(protocols=[proto]))
+    return reply
+
+
+# ------------------------------------------------------------------------------ resumption
+
+
+def find_session(
+    cfg: ServerConfig, hello: ClientHello, exts: dict[int, Any], server_name: str | None
+) -> tuple[SessionState, SuiteInfo, bool] | None:
+    """The session the ClientHello asks to resume, its suite, and whether to issue a renewed
+    ticket; None for a full handshake.
+
+    A non-empty session_ticket is tried first (RFC 5077 §3.4; a ticket that does not open is
+    not an error), then the session ID in the cache. The session must still fit: its suite
+    offered and accepted, the same SNI (RFC 6066 §3), the client-certificate policy met, and
+    extended master secret on both times (RFC 7627 §5.3)."""
+    found: tuple[SessionState, bool] | None = None
+    ticket_ext = exts.get(ExtensionType.session_ticket)
+    if (
+        ticket_ext is not None
+        and ticket_ext.ticket
+        and cfg.session_tickets
+        and cfg.ticket_keys is not None
+    ):
+        found = cfg.ticket_keys.open(ticket_ext.ticket)
+    if found is None and hello.session_id and cfg.session_cache and cfg.sessions is not None:
+        now = unix_now(cfg.now)
+        cached = cfg.sessions.get(hello.session_id, now)
+        found = (cached, False) if cached is not None else None
+    if found is None:
+        return None
+    state, renew = found
+    if state.version != TLS12 or state.expired(unix_now(cfg.now), cfg.ticket_lifetime):
+        return None
+    suite = BY_CODE.get(state.cipher_suite)
+    if suite is None or suite not in cfg.cipher_suites or suite.code not in hello.cipher_suites:
+        return None
+    if state.server_name != server_name:
+        return None
+    if cfg.client_auth is ClientAuth.REQUIRED and not state.client_chain:
+        return None
+    client_ems = ExtensionType.extended_master_secret in exts
+    if state.extended_master_secret and not client_ems:
+        raise TLSLocalAlert(
+            _A.handshake_failure,
+            "ClientHello: resumes a session that used extended_master_secret without offering "
+            "the extension (RFC 7627 §5.3)",
+        )
+    if not state.extended_master_secret:
+        # RFC 7627 §5.3: not resumed when the client now offers EMS; and when neither side
+        # uses it, a full handshake rather than an insecure resumption.
+        return None
+    return state, suite, renew
+
+
+def _resume(
+    ctx: Context,
+    hello: ClientHello,
+    exts: dict[int, Any],
+    secure_reneg: bool,
+    state: SessionState,
+    suite: SuiteInfo,
+    renew: bool,
+) -> State:
+    """Send ServerHello, [NewSessionTicket], ChangeCipherSpec and Finished (RFC 5246 §7.3 fig.
+    2). The ServerHello echoes the client's session ID (RFC 5077 §3.4 for tickets)."""
+    cfg: ServerConfig = ctx.config
+    info = ctx.info
+    info.version = TLS12
+    info.suite = suite
+    info.resumed = True
+    info.server_random = cfg.random(32)
+    info.session_id = hello.session_id
+    info.session_ticket = renew
+    info.master_secret = state.master_secret
+    if state.client_chain:
+        info.peer_certificates = [x509.load_der_x509_certificate(d) for d in state.client_chain]
+        info.client_certificate_sent = True
+    reply = _reply_extensions(ctx, exts, suite, secure_reneg)
+    ctx.transcript.hash_name = suite.prf_hash
+    ctx.send_handshake(
+        ServerHello(
+            server_version=TLS12,
+            random=info.server_random,
+            session_id=hello.session_id,
+            cipher_suite=suite.code,
+            compression_method=0,
+            extensions=reply or None,
+        )
+    )
+    log_master_secret(ctx)
+    client_prot, server_prot = derive_protections(
+        ctx, suite, state.master_secret, info.encrypt_then_mac
+    )
+    if renew:  # the ticket was sealed under a key since rotated out of first place
+        _send_ticket(ctx, state)
+    ctx.send_change_cipher_spec(server_prot)
+    ctx.send_handshake(Finished(verify_data=finished_verify_data(ctx, sender_is_client=False)))
+    ctx.expect_change_cipher_spec(client_prot)
+    return ExpectResumedChangeCipherSpec()
+
+
+def _send_ticket(ctx: Context, state: SessionState) -> None:
+    """RFC 5077 §3.3: NewSessionTicket, right before our ChangeCipherSpec."""
+    cfg: ServerConfig = ctx.config
+    assert cfg.ticket_keys is not None
+    left = state.created + cfg.ticket_lifetime - unix_now(cfg.now)
+    ticket = cfg.ticket_keys.seal(state, cfg.random)
+    ctx.send_handshake(NewSessionTicket(ticket_lifetime_hint=max(left, 0), ticket=ticket))
+
+
+def _new_session_state(ctx: Context) -> SessionState:
+    info = ctx.info
+    assert info.suite is not None
+    return SessionState(
+        version=TLS12,
+        cipher_suite=info.suite.code,
+        master_secret=info.master_secret,
+        extended_master_secret=info.extended_master_secret,
+        created=unix_now(ctx.config.now),
+        server_name=info.server_name,
+        alpn=info.alpn_protocol,
+        client_chain=tuple(c.public_bytes(Encoding.DER) for c in info.peer_certificates),
+    )
+
+
+class ExpectResumedChangeCipherSpec(State):
+    expects = (CCS,)
+
+    def handle_ccs(self, ctx: Context) -> State:
+        return ExpectResumedFinished()
+
+
+class ExpectResumedFinished(State):
+    """The client's Finished, which covers ours (abbreviated handshake)."""
+
+    expects = (HandshakeType.finished,)
+
+    def handle(self, ctx: Context, msg_type: int, raw: bytes) -> State:
+        fin = Finished.parse(raw)
+        ctx.trace("received", fin)
+        check_finished(ctx, fin.verify_data, sender_is_client=True)
+        ctx.handshake_done()
+        return Traffic(is_client=False)
 
 
 def _check_version(hello: ClientHello, exts: dict[int, Any]) -> None:
@@ -426,6 +606,14 @@ class ExpectFinished(State):
         fin = Finished.parse(raw)
         ctx.trace("received", fin)
         check_finished(ctx, fin.verify_data, sender_is_client=True)
+        cfg: ServerConfig = ctx.config
+        info = ctx.info
+        if info.session_id or info.session_ticket:
+            state = _new_session_state(ctx)
+            if info.session_id and cfg.sessions is not None:  # session_cache is on
+                cfg.sessions.put(info.session_id, state)
+            if info.session_ticket:
+                _send_ticket(ctx, state)
         ctx.send_change_cipher_spec(self.server_prot)
         ctx.send_handshake(Finished(verify_data=finished_verify_data(ctx, sender_is_client=False)))
         ctx.handshake_done()
