@@ -15,15 +15,23 @@ to send and a message naming the group and what was wrong.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Final
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dh, ec, padding, rsa, x448, x25519
+from cryptography.utils import CryptographyDeprecationWarning
 
 from records.registry import AlertDescription, NamedGroup
 
 from .errors import ConfigError, TLSLocalAlert
+
+# cryptography 50 deprecates finite-field Diffie-Hellman. tls12 implements DHE (RFC 7919) on
+# purpose, for the OpenSSL peers that still negotiate it: silence exactly that warning.
+warnings.filterwarnings(
+    "ignore", message="Diffie-Hellman over finite fields", category=CryptographyDeprecationWarning
+)
 
 __all__ = [
     "DEFAULT_FFDHE_GROUPS",

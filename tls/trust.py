@@ -61,7 +61,7 @@ from typing import Any, TypeAlias
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed448, ed25519, rsa, x448, x25519
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 from cryptography.x509 import verification as xv
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -88,7 +88,6 @@ PrivateKey: TypeAlias = (
     | ed25519.Ed25519PrivateKey
     | ed448.Ed448PrivateKey
     | dsa.DSAPrivateKey
-    | dh.DHPrivateKey
     | x25519.X25519PrivateKey
     | x448.X448PrivateKey
 )
