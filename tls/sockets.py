@@ -25,6 +25,7 @@ from .connection import TLSConnection
 from .errors import TLSClosedError, TLSError
 from .events import ApplicationData, ConnectionClosed, HandshakeComplete
 from .handshake.common import ConnectionInfo
+from .session import Session
 
 _RECV = 65536
 
@@ -196,6 +197,11 @@ class TLSSocket:
         return self.conn.info
 
     @property
+    def session(self) -> Session | None:
+        """The TLS session (client: pass it to :func:`connect` ``session=`` to resume)."""
+        return self.conn.session
+
+    @property
     def version(self) -> str:
         return self.info.version_name
 
@@ -235,10 +241,15 @@ class _RawTLS(io.RawIOBase):
 
 
 def wrap(
-    sock: socket.socket, config: ClientConfig | ServerConfig, *, do_handshake: bool = True
+    sock: socket.socket,
+    config: ClientConfig | ServerConfig,
+    *,
+    do_handshake: bool = True,
+    session: Session | None = None,
 ) -> TLSSocket:
-    """Run TLS over a connected socket (client or server by the config's type)."""
-    tls = TLSSocket(sock, TLSConnection(config))
+    """Run TLS over a connected socket (client or server by the config's type). A client may
+    offer an earlier connection's ``session`` for resumption."""
+    tls = TLSSocket(sock, TLSConnection(config, session=session))
     if do_handshake:
         try:
             tls.do_handshake()
@@ -251,16 +262,22 @@ def wrap(
 
 
 def connect(
-    host: str, port: int, config: ClientConfig, *, timeout: float | None = None
+    host: str,
+    port: int,
+    config: ClientConfig,
+    *,
+    timeout: float | None = None,
+    session: Session | None = None,
 ) -> TLSSocket:
     """Open a TCP connection and complete a TLS handshake. ``config.server_name`` defaults to
-    ``host`` (used for SNI and certificate name checks)."""
+    ``host`` (used for SNI and certificate name checks). ``session``: an earlier connection's
+    ``.session`` to resume (the server may decline; ``.info.resumed`` tells)."""
     if config.server_name is None:
         import dataclasses
 
         config = dataclasses.replace(config, server_name=host)
     sock = socket.create_connection((host, port), timeout=timeout)
-    return wrap(sock, config)
+    return wrap(sock, config, session=session)
 
 
 Handler = Callable[[TLSSocket], None]
