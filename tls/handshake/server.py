@@ -213,13 +213,15 @@ class ExpectClientHello(State):
         info.group = choice.group
         info.server_signature_scheme = choice.scheme
         info.server_random = cfg.random(32)
-        caching = cfg.session_cache and cfg.sessions is not None
-        info.session_id = cfg.random(SESSION_ID_SIZE) if caching else b""
         info.session_ticket = (
             cfg.session_tickets
             and cfg.ticket_keys is not None
             and ExtensionType.session_ticket in exts
         )
+        # RFC 5077 §3.4: a server issuing a ticket SHOULD send an empty session ID (the session
+        # then lives in the ticket only, not in the cache).
+        caching = cfg.session_cache and cfg.sessions is not None and not info.session_ticket
+        info.session_id = cfg.random(SESSION_ID_SIZE) if caching else b""
         reply = _reply_extensions(ctx, exts, choice.suite, secure_reneg)
         ctx.transcript.hash_name = choice.suite.prf_hash
         ctx.send_handshake(
