@@ -25,7 +25,8 @@ def contexts(sc: Scenario, pki: BenchPKI | None = None) -> tuple[ssl.SSLContext,
     assert client.check_hostname and client.verify_mode == ssl.CERT_REQUIRED
     ident = sc.server_identity(pki)
     server.load_cert_chain(str(ident.chain_path), str(ident.key_path))
-    server.options |= ssl.OP_NO_TICKET  # tls12 issues no tickets: don't time one here
+    if sc.resumed != "ticket":
+        server.options |= ssl.OP_NO_TICKET  # full handshakes issue no ticket (nor does tls12)
     if sc.kex == "dhe":
         server.load_dh_params(str(pki.ffdhe2048_path))
     client_id = sc.client_identity(pki)
@@ -54,9 +55,11 @@ def _step(obj: ssl.SSLObject) -> bool:
     return True
 
 
-def connect(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> Pair:
+def connect(
+    client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext, session: ssl.SSLSession | None = None
+) -> Pair:
     c_in, c_out, s_in, s_out = (ssl.MemoryBIO() for _ in range(4))
-    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost")
+    client = client_ctx.wrap_bio(c_in, c_out, server_hostname="localhost", session=session)
     server = server_ctx.wrap_bio(s_in, s_out, server_side=True)
     client_done = server_done = False
     for _ in range(10):
@@ -73,9 +76,39 @@ def connect(client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext) -> Pair:
 
 def handshake(sc: Scenario) -> Callable[[], Pair]:
     client_ctx, server_ctx = contexts(sc)
+    if sc.resumed:
+        return resumed(sc, client_ctx, server_ctx)
 
     def run() -> Pair:
         return connect(client_ctx, server_ctx)
+
+    return run
+
+
+def resumed(
+    sc: Scenario, client_ctx: ssl.SSLContext, server_ctx: ssl.SSLContext
+) -> Callable[[], Pair]:
+    """One full handshake now (the session); each call is then one abbreviated handshake.
+
+    OpenSSL's server cache is on by default (SSL_SESS_CACHE_SERVER); with OP_NO_TICKET the
+    session is resumed by ID, without it by ticket.
+
+    Every connection is kept alive until the benchmark ends: OpenSSL's SSL_free of a connection
+    that was not shut down removes its session from the server cache (ssl_clear_bad_session), so
+    dropping a pair would end resumption by ID. Keeping them costs memory, not time; shutting
+    them down would add close_notify work that the tls12 rounds do not do."""
+    first = connect(client_ctx, server_ctx)
+    session = first.client.session
+    assert session is not None
+    assert session.has_ticket is (sc.resumed == "ticket")
+    alive = [first]
+
+    def run() -> Pair:
+        pair = connect(client_ctx, server_ctx, session)
+        if not pair.client.session_reused:
+            raise RuntimeError(f"{sc.name}: ssl's server did not resume the session")
+        alive.append(pair)
+        return pair
 
     return run
 

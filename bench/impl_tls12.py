@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tls import ClientConfig, ServerConfig, TLSConnection
 from tls.config import ClientAuth
 from tls.events import ApplicationData
+from tls.session import Session
 
 from .scenarios import BenchPKI, Scenario, bench_pki
 
@@ -18,6 +19,7 @@ def configs(sc: Scenario, pki: BenchPKI | None = None) -> tuple[ClientConfig, Se
     """The client and server configurations of a scenario (built once, outside the timing)."""
     pki = pki or bench_pki()
     client_id = sc.client_identity(pki)
+    tickets = sc.resumed == "ticket"  # full handshakes issue no ticket (as ssl's OP_NO_TICKET)
     client = ClientConfig.create(
         server_name="localhost",
         trust=pki.trust,
@@ -25,6 +27,7 @@ def configs(sc: Scenario, pki: BenchPKI | None = None) -> tuple[ClientConfig, Se
         groups=sc.groups,
         sigalgs=_SIGALGS[sc.auth],
         credentials=(client_id.credentials,) if client_id is not None else (),
+        session_tickets=tickets,
     )
     server = ServerConfig.create(
         credentials=(sc.server_identity(pki).credentials,),
@@ -33,6 +36,7 @@ def configs(sc: Scenario, pki: BenchPKI | None = None) -> tuple[ClientConfig, Se
         sigalgs=_SIGALGS[sc.auth],
         verify=ClientAuth.REQUIRED if sc.mtls else ClientAuth.NONE,
         cafile=pki.ca_path if sc.mtls else None,
+        session_tickets=tickets,
     )
     return client, server
 
@@ -51,10 +55,11 @@ def pump(client: TLSConnection, server: TLSConnection) -> None:
 
 
 def connect(
-    client_cfg: ClientConfig, server_cfg: ServerConfig
+    client_cfg: ClientConfig, server_cfg: ServerConfig, session: Session | None = None
 ) -> tuple[TLSConnection, TLSConnection]:
-    """One full handshake; raises the first side's error if it failed."""
-    client = TLSConnection(client_cfg)
+    """One handshake (offering ``session`` when given); raises the first side's error if it
+    failed."""
+    client = TLSConnection(client_cfg, session=session)
     server = TLSConnection(server_cfg)
     pump(client, server)
     client.events()  # HandshakeComplete (raises the connection's error, if any)
@@ -68,9 +73,29 @@ def connect(
 
 def handshake(sc: Scenario) -> Callable[[], tuple[TLSConnection, TLSConnection]]:
     client_cfg, server_cfg = configs(sc)
+    if sc.resumed:
+        return resumed(sc, client_cfg, server_cfg)
 
     def run() -> tuple[TLSConnection, TLSConnection]:
         return connect(client_cfg, server_cfg)
+
+    return run
+
+
+def resumed(
+    sc: Scenario, client_cfg: ClientConfig, server_cfg: ServerConfig
+) -> Callable[[], tuple[TLSConnection, TLSConnection]]:
+    """One full handshake now (the session); each call is then one abbreviated handshake."""
+    session = connect(client_cfg, server_cfg)[0].session
+    assert session is not None
+    assert bool(session.ticket) is (sc.resumed == "ticket")
+    assert bool(session.session_id) is (sc.resumed == "session_id")
+
+    def run() -> tuple[TLSConnection, TLSConnection]:
+        client, server = connect(client_cfg, server_cfg, session)
+        if not client.info.resumed:
+            raise RuntimeError(f"{sc.name}: the server did not resume the session")
+        return client, server
 
     return run
 

@@ -10,6 +10,8 @@ What tlslite-ng cannot do, and what stands in for it:
 - Certificate path validation: tlslite-ng has no CA store or chain validation; its ``Checker``
   compares the peer's leaf with a SHA-1 fingerprint. The client (and the server, with mutual TLS)
   checks the peer's fingerprint, which is cheaper than validating a chain.
+- Resumption: session IDs with a server ``SessionCache``; RFC 5077 tickets for TLS 1.2 when the
+  server's settings have ``ticketKeys`` (tlslite-ng 0.8).
 - It runs its own pure-Python crypto here (no M2Crypto, pycryptodome or gmpy installed):
   python-ecdsa for ECDSA, its own X25519, RSA, AES and ChaCha20 in Python.
 """
@@ -21,7 +23,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tlslite import HandshakeSettings, TLSConnection, X509CertChain, parsePEMKey
+from tlslite import HandshakeSettings, SessionCache, TLSConnection, X509CertChain, parsePEMKey
 from tlslite.checker import Checker
 
 from .scenarios import Identity, Scenario, bench_pki
@@ -85,6 +87,8 @@ def _settings(sc: Scenario) -> HandshakeSettings:
     s.useExtendedMasterSecret = True
     s.use_heartbeat_extension = False
     s.usePaddingExtension = False
+    if sc.resumed == "ticket":
+        s.ticketKeys = [bytearray(b"tls12 bench ticket key, 32 byte!")]
     return s
 
 
@@ -153,6 +157,10 @@ class Setup:
             else None
         )
 
+        #: the server's session cache (resumption by session ID)
+        self.cache = SessionCache() if sc.resumed == "session_id" else None
+        self.session: Any = None  # the client's session to offer (resumed scenarios)
+
     def connect(self) -> Pair:
         c_in, s_in = bytearray(), bytearray()
         client = TLSConnection(MemorySocket(c_in, s_in))
@@ -164,6 +172,7 @@ class Setup:
             settings=self.settings,
             checker=self.client_checker,
             serverName="localhost",
+            session=self.session,
             async_=True,
         )
         s_gen = server.handshakeServerAsync(
@@ -172,13 +181,24 @@ class Setup:
             reqCert=cid is not None,
             settings=self.settings,
             checker=self.server_checker,
+            sessionCache=self.cache,
         )
         _drive(c_gen, s_gen, c_in, s_in)
         return Pair(client, server, c_in, s_in)
 
+    def resume(self) -> Pair:
+        pair = self.connect()
+        if not pair.client.resumed:
+            raise RuntimeError(f"{self.sc.name}: tlslite-ng's server did not resume the session")
+        return pair
+
 
 def handshake(sc: Scenario) -> Callable[[], Pair]:
-    return Setup(sc).connect
+    setup = Setup(sc)
+    if not sc.resumed:
+        return setup.connect
+    setup.session = setup.connect().client.session  # one full handshake: the session
+    return setup.resume
 
 
 @dataclass

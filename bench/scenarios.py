@@ -8,9 +8,12 @@ certificates and keys.
 
 Fixed choices, the same for every implementation:
 
-- TLS 1.2 only; extended master secret on (all three send it by default); no session tickets or
-  session resumption (tls12 has no resumption yet, so the resumed-handshake scenarios of issue 4
-  are left out; ssl's server is given ``OP_NO_TICKET`` so it does not spend time issuing one).
+- TLS 1.2 only; extended master secret on (all three send it by default). Full handshakes issue
+  no session ticket (ssl's server gets ``OP_NO_TICKET``, tls12's ``session_tickets=False``) so
+  none of them spends time sealing one; the servers' session caches stay on (OpenSSL's default).
+- Resumed handshakes (:data:`RESUMED`): one full handshake outside the timing makes the session;
+  each timed round is one abbreviated handshake (RFC 5246 §7.3 fig. 2) offering it, by session ID
+  (no tickets anywhere) or by RFC 5077 ticket (the server opens the ticket; no cache lookup).
 - ECDHE over X25519 (the first group of all three libraries' defaults; both sides accept X25519
   and P-256, the curve of the ECDSA certificates); DHE over RFC 7919 ffdhe2048.
 - Signatures: ecdsa_secp256r1_sha256 with the P-256 keys, rsa_pss_rsae_sha256 with the RSA-2048
@@ -38,6 +41,7 @@ from tls.trust import TrustStore
 
 __all__ = [
     "HANDSHAKES",
+    "RESUMED",
     "SCENARIOS",
     "SOCKET_SCENARIOS",
     "TRANSFERS",
@@ -144,6 +148,8 @@ class Scenario:
     write_size: int = 0
     #: over a loopback TCP socket instead of in memory
     socket: bool = False
+    #: handshake: "" for a full handshake, "session_id" or "ticket" for a resumed one
+    resumed: str = ""
 
     @property
     def groups(self) -> str:
@@ -220,6 +226,12 @@ def _transfers() -> list[Scenario]:
 
 
 HANDSHAKES: tuple[Scenario, ...] = tuple(_handshakes())
+#: Resumed handshakes (ECDHE-ECDSA-P256 sessions, AES-128-GCM), listed apart from HANDSHAKES: the
+#: crypto floor models full handshakes only.
+RESUMED: tuple[Scenario, ...] = tuple(
+    Scenario(f"handshake_resumed_{how}", "handshake", _GCM_ECDSA, "ecdhe", "ecdsa", resumed=how)
+    for how in ("session_id", "ticket")
+)
 TRANSFERS: tuple[Scenario, ...] = tuple(_transfers())
 SOCKET_SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
@@ -240,4 +252,6 @@ SOCKET_SCENARIOS: tuple[Scenario, ...] = (
         socket=True,
     ),
 )
-SCENARIOS: dict[str, Scenario] = {s.name: s for s in (*HANDSHAKES, *TRANSFERS, *SOCKET_SCENARIOS)}
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s for s in (*HANDSHAKES, *RESUMED, *TRANSFERS, *SOCKET_SCENARIOS)
+}

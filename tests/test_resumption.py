@@ -623,3 +623,30 @@ def test_openssl_s_client_resumes_with_our_server(
     assert [i.resumed for i in infos] == [False, True]
     if verify == "required":
         assert infos[1].peer_certificates[0].subject == pki.client_ecdsa.cert.subject
+
+
+# ------------------------------------------------------------------------------ benchmarks
+
+
+@pytest.mark.parametrize("impl", ["tls12", "ssl", "tlslite"])
+@pytest.mark.parametrize("how", ["session_id", "ticket"])
+def test_bench_resumed_scenarios_really_resume(impl: str, how: str) -> None:
+    """The resumed-handshake benchmarks time abbreviated handshakes on every implementation
+    (each round raises if the server did not resume; here the results are looked at too)."""
+    from bench import impl_ssl, impl_tls12, impl_tlslite
+    from bench.report import Result, render
+    from bench.scenarios import SCENARIOS
+
+    sc = SCENARIOS[f"handshake_resumed_{how}"]
+    run = {"tls12": impl_tls12, "ssl": impl_ssl, "tlslite": impl_tlslite}[impl].handshake(sc)
+    for _ in range(2):
+        pair = run()
+        if impl == "tls12":
+            assert pair[0].info.resumed and pair[1].info.resumed
+        elif impl == "ssl":
+            assert pair.client.session_reused and pair.server.session_reused
+            assert pair.client.session.has_ticket is (how == "ticket")
+        else:
+            assert pair.client.resumed and pair.server.resumed
+    text = render({(sc.name, "tls12"): Result(sc, "tls12", 0.001, 3, 1)}, {}, "no chart", None)
+    assert f"| `{sc.name}` | 1.00 ms | - | - | n/a (full handshakes only) |" in text
