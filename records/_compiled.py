@@ -83,6 +83,24 @@ def _fixed_field(con: Construct) -> tuple[str, list[tuple[str, Any]]] | None:
     return None
 
 
+def _min_size(con: Construct) -> int:
+    """Bytes that ``con`` consumes at least when it parses (0 when unknown)."""
+    kind = type(con)
+    if kind in (Renamed, Validate, EnumInt):
+        return _min_size(con.subcon)
+    if kind is FormatField or kind is BytesInteger:
+        return con.sizeof()
+    if kind is Sized:
+        return _min_size(con.lenfield) + con.min
+    if kind is DataclassStruct and type(con.subcon) is Struct:
+        return sum(_min_size(sc) for sc in con.subcon.subcons)
+    from .extensions import _ExtensionEntry
+
+    if kind is _ExtensionEntry:  # extension_type and the length of extension_data
+        return 4
+    return 0
+
+
 class _Gen:
     """Generates one module of functions for one top-level declaration."""
 
@@ -233,7 +251,12 @@ class _Gen:
             signed = bool(con.signed)
             n = con.length
             lines.append(f"{ind}if p + {n} > {e}: raise Reject")
-            lines.append(f"{ind}{out} = int_from_bytes(d[p:p + {n}], 'big', signed={signed})")
+            if signed:
+                lines.append(f"{ind}{out} = int_from_bytes(d[p:p + {n}], 'big', signed=True)")
+            else:  # unsigned big-endian: shift the bytes in (no slice, no keyword call)
+                terms = [f"d[p + {i}] << {8 * (n - 1 - i)}" for i in range(1, n - 1)]
+                terms.insert(0, f"d[p] << {8 * (n - 1)}")
+                lines.append(f"{ind}{out} = {' | '.join([*terms, f'd[p + {n - 1}]'])}")
             lines.append(f"{ind}p += {n}")
         elif con is GreedyBytes:
             lines.append(f"{ind}{out} = d[p:{e}]")
@@ -298,10 +321,10 @@ class _Gen:
             lines.append(f"{ind}{out} = d[p:{end}]")
             lines.append(f"{ind}p = {end}")
             return
-        if type(sub) is Items:
+        if type(sub) is Items:  # every item read is bounded by the end: the loop stops on it
             self.p_items(sub, lines, ind, out, end, fields)
-        else:
-            self.p_node(sub, lines, ind, out, end, fields)
+            return
+        self.p_node(sub, lines, ind, out, end, fields)
         lines.append(f"{ind}if p != {end}: raise Reject")
 
     def p_items(self, con: Items, lines, ind, out, end, fields) -> None:
@@ -334,11 +357,14 @@ class _Gen:
             return
         item_var = self.name("x")
         before = self.name("b")
+        may_be_empty = _min_size(item) == 0
         lines.append(f"{ind}{out} = []")
         lines.append(f"{ind}while p < {end}:")
-        lines.append(f"{ind}    {before} = p")
+        if may_be_empty:
+            lines.append(f"{ind}    {before} = p")
         self.p_node(item, lines, ind + "    ", item_var, end, {})
-        lines.append(f"{ind}    if p == {before}: raise Reject")
+        if may_be_empty:  # a zero-size item would loop for ever
+            lines.append(f"{ind}    if p == {before}: raise Reject")
         lines.append(f"{ind}    {out}.append({item_var})")
 
     def switch_key(self, con: Switch, fields: dict[str, str]) -> str:
@@ -454,9 +480,8 @@ class _Gen:
             if type(con.length) is not int or con.length < 1 or con.swapped is not False:
                 raise Unsupported(repr(con))
             lines.append(f"{ind}if not isinstance({val}, int): raise Reject")
-            lines.append(
-                f"{ind}{out}.append({val}.to_bytes({con.length}, 'big', signed={bool(con.signed)}))"
-            )
+            signed = ", signed=True" if con.signed else ""
+            lines.append(f"{ind}{out}.append(int.to_bytes({val}, {con.length}, 'big'{signed}))")
         elif con is GreedyBytes:
             lines.append(f"{ind}if type({val}) is not bytes: raise Reject")
             lines.append(f"{ind}{out}.append({val})")
@@ -521,7 +546,14 @@ class _Gen:
             lines.append(f"{ind}{data} = b''.join({parts})")
         length = self.name("n")
         lines.append(f"{ind}{length} = len({data})")
-        self.b_node(con.lenfield, lines, ind, length, out, fields)
+        lenfield = con.lenfield
+        if type(lenfield) is BytesInteger and type(lenfield.length) is int:  # len() is an int
+            signed = ", signed=True" if lenfield.signed else ""
+            lines.append(
+                f"{ind}{out}.append(int.to_bytes({length}, {lenfield.length}, 'big'{signed}))"
+            )
+        else:
+            self.b_node(lenfield, lines, ind, length, out, fields)
         lines.append(f"{ind}{out}.append({data})")
 
 
@@ -579,7 +611,8 @@ def _b_extension_entry(gen: _Gen, con, lines, ind, val, out, fields) -> None:
 
 def _p_no_duplicates(gen: _Gen, con, lines, ind, out, e, fields) -> None:
     gen.p_node(con.subcon, lines, ind, out, e, fields)
-    lines.append(f"{ind}if len({{int(x.extension_type) for x in {out}}}) != len({out}):")
+    # the parsed types are ints or IntEnum members, which hash and compare as their int values
+    lines.append(f"{ind}if len({{x.extension_type for x in {out}}}) != len({out}):")
     lines.append(f"{ind}    raise Reject")
 
 
