@@ -160,15 +160,22 @@ class _Gen:
         key = id(con)
         if key in self.parse_funcs:
             return self.parse_funcs[key]
-        if type(con.subcon) is not Struct:
-            raise Unsupported("DataclassStruct without a Struct")
         fname = self.name("parse_")
         self.parse_funcs[key] = fname
+        lines = [f"def {fname}(d, p, e):"]
+        made = self.struct_body(con, lines)
+        lines.append(f"    return {made}, p")
+        self.defs.append(lines)
+        return fname
+
+    def struct_body(self, con: DataclassStruct, lines: list[str]) -> str:
+        """Emit the field parsing of a model; returns the expression that makes the object."""
+        if type(con.subcon) is not Struct:
+            raise Unsupported("DataclassStruct without a Struct")
         subcons = con.subcon.subcons
         names = [sc.name for sc in subcons]
         if names != list(con.fields):
             raise Unsupported(f"{con.cls.__name__}: derived fields")
-        lines = [f"def {fname}(d, p, e):"]
         fields: dict[str, str] = {}
         i = 0
         while i < len(subcons):
@@ -194,9 +201,7 @@ class _Gen:
             args = ", ".join(fields[n] for n in names)
         else:
             args = ", ".join(f"{n}={fields[n]}" for n in names)
-        lines.append(f"    return {cls}({args}), p")
-        self.defs.append(lines)
-        return fname
+        return f"{cls}({args})"
 
     def emit_fixed_run(self, lines, ind, run, fields) -> None:
         orders = {fmt[0] for _, fmt, _ in run if not fmt.endswith("s")}
@@ -407,11 +412,19 @@ class _Gen:
             raise Unsupported("DataclassStruct without a Struct")
         fname = self.name("build_")
         self.build_funcs[key] = fname
+        lines = [f"def {fname}(obj, out):"]
+        self.struct_build_body(con, lines)
+        self.defs.append(lines)
+        return fname
+
+    def struct_build_body(self, con: DataclassStruct, lines: list[str]) -> None:
+        """Emit the checks and field building of a model from ``obj`` into the list ``out``."""
+        if type(con.subcon) is not Struct:
+            raise Unsupported("DataclassStruct without a Struct")
         subcons = con.subcon.subcons
         if [sc.name for sc in subcons] != list(con.fields):
             raise Unsupported(f"{con.cls.__name__}: derived fields")
         cls = self.const(con.cls, "C")
-        lines = [f"def {fname}(obj, out):"]
         lines.append(f"    if not isinstance(obj, {cls}): raise Reject")
         for f in con.others:  # fields this form leaves out must keep their defaults
             if f.default_factory is not dataclasses.MISSING:
@@ -425,8 +438,6 @@ class _Gen:
             lines.append(f"    {var} = obj.{sc.name}")
             fields[sc.name] = var
         self.b_fields(subcons, lines, "    ", "out", fields)
-        self.defs.append(lines)
-        return fname
 
     def b_fields(self, subcons, lines, ind, out, fields) -> None:
         i = 0
@@ -664,9 +675,14 @@ def compile_parser(con: Construct) -> Callable[[bytes], Any]:
     """
     gen = _Gen()
     lines = ["def parse_all(d):", "    p = 0", "    e = len(d)"]
-    gen.p_node(con, lines, "    ", "v", "e", {})
-    lines.append("    if p != e: raise Reject")
-    lines.append("    return v")
+    if type(con) is DataclassStruct:  # the model's fields inline, no inner call
+        made = gen.struct_body(con, lines)
+        lines.append("    if p != e: raise Reject")
+        lines.append(f"    return {made}")
+    else:
+        gen.p_node(con, lines, "    ", "v", "e", {})
+        lines.append("    if p != e: raise Reject")
+        lines.append("    return v")
     gen.defs.append(lines)
     ns = gen.run()
     func = ns["parse_all"]
@@ -683,7 +699,10 @@ def compile_builder(con: Construct) -> Callable[[Any], bytes]:
     """
     gen = _Gen()
     lines = ["def build_all(obj):", "    out = []"]
-    gen.b_node(con, lines, "    ", "obj", "out", {})
+    if type(con) is DataclassStruct:  # the model's fields inline, no inner call
+        gen.struct_build_body(con, lines)
+    else:
+        gen.b_node(con, lines, "    ", "obj", "out", {})
     lines.append("    return b''.join(out)")
     gen.defs.append(lines)
     ns = gen.run()
