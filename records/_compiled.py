@@ -111,7 +111,7 @@ class _Gen:
         }
         self.defs: list[list[str]] = []
         self.tail: list[str] = []
-        self.parse_funcs: dict[int, str] = {}
+        self.parse_funcs: dict[tuple[int, bool], str] = {}
         self.build_funcs: dict[int, str] = {}
         self.consts: dict[tuple[str, int], str] = {}
         self.count = 0
@@ -155,16 +155,21 @@ class _Gen:
 
     # ------------------------------------------------------------------ parsing
 
-    def parse_struct_func(self, con: DataclassStruct) -> str:
-        """A function ``(d, p, e) -> (obj, p)`` for a model."""
-        key = id(con)
+    def parse_struct_func(self, con: DataclassStruct, exact: bool = False) -> str:
+        """A function ``(d, p, e) -> (obj, p)`` for a model; with ``exact``, ``(d, p, e) -> obj``
+        that must consume ``d[p:e]`` exactly."""
+        key = (id(con), exact)
         if key in self.parse_funcs:
             return self.parse_funcs[key]
         fname = self.name("parse_")
         self.parse_funcs[key] = fname
         lines = [f"def {fname}(d, p, e):"]
         made = self.struct_body(con, lines)
-        lines.append(f"    return {made}, p")
+        if exact:
+            lines.append("    if p != e: raise Reject")
+            lines.append(f"    return {made}")
+        else:
+            lines.append(f"    return {made}, p")
         self.defs.append(lines)
         return fname
 
@@ -575,7 +580,7 @@ def _p_extension_entry(gen: _Gen, con, lines, ind, out, e, fields) -> None:
     from .extensions import UnknownExtension
     from .registry import ExtensionType
 
-    funcs = {t: gen.parse_struct_func(struct) for t, (_, struct) in con.table.items()}
+    funcs = {t: gen.parse_struct_func(struct, exact=True) for t, (_, struct) in con.table.items()}
     table = gen.name("EXT")
     gen.tail.append(f"{table} = {{{', '.join(f'{t}: {f}' for t, f in funcs.items())}}}")
     unknown = gen.const(UnknownExtension, "C")
@@ -589,10 +594,9 @@ def _p_extension_entry(gen: _Gen, con, lines, ind, out, e, fields) -> None:
     lines.append(f"{ind}{f} = {table}.get({t})")
     lines.append(f"{ind}if {f} is None:")
     lines.append(f"{ind}    {out} = {unknown}({names}({t}, {t}), d[p:{end}])")
-    lines.append(f"{ind}    p = {end}")
     lines.append(f"{ind}else:")
-    lines.append(f"{ind}    {out}, p = {f}(d, p, {end})")
-    lines.append(f"{ind}    if p != {end}: raise Reject")
+    lines.append(f"{ind}    {out} = {f}(d, p, {end})  # consumes exactly the extension_data")
+    lines.append(f"{ind}p = {end}")
 
 
 def _b_extension_entry(gen: _Gen, con, lines, ind, val, out, fields) -> None:
