@@ -20,8 +20,16 @@ Errors are ``ssl``'s exception types (SSLCertVerificationError with verify_code/
 SSLEOFError, SSLZeroReturnError, SSLWantReadError/SSLWantWriteError, SSLError) carrying tls12's
 messages, so urllib's URLError wrapping and asyncio's error handling work unchanged.
 
+Session resumption works as with ``ssl``: a client's ``session`` (an :class:`SSLSession`, ssl's
+SSLSession interface over a :class:`tls.session.Session`) can be set on another client of the same
+context, or passed as ``wrap_socket(..., session=)`` / ``wrap_bio(..., session=)``, to offer it;
+``session_reused`` says whether the server took it. A server context keeps one session cache and
+one set of RFC 5077 ticket keys for all its connections; ``OP_NO_TICKET`` in ``options`` turns
+tickets off (session IDs only). ``session_stats()`` counts handshakes, hits and misses as OpenSSL
+does.
+
 TLS 1.2 only: a context refuses PROTOCOL_TLSv1/TLSv1_1 and any minimum/maximum version other than
-TLS 1.2. No session resumption (``session`` is None, ``session_reused`` False).
+TLS 1.2.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import contextlib
 import dataclasses
 import errno
 import functools
+import hashlib
 import ipaddress
 import os
 import socket
@@ -86,6 +95,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
+from records.errors import DecodeError
+from records.extensions import SessionTicketExtension
+from records.handshake import ClientHello
 from records.registry import AlertDescription, HandshakeType
 
 from .config import ClientAuth, ClientConfig, Credentials, ServerConfig
@@ -101,6 +113,7 @@ from .errors import (
 )
 from .events import ApplicationData, ConnectionClosed
 from .keyexchange import parse_groups_list
+from .session import DEFAULT_LIFETIME, Session, SessionCache, TicketKeys
 from .suites import DEFAULT_SUITES, SUITES, Auth, KeyExchange, SuiteInfo, suite_by_name
 from .trust import TrustStore, load_certificates, load_private_key
 
@@ -135,6 +148,7 @@ __all__ = [
     "SSLEOFError",
     "SSLError",
     "SSLObject",
+    "SSLSession",
     "SSLSocket",
     "SSLSyscallError",
     "SSLWantReadError",
@@ -149,6 +163,19 @@ __all__ = [
 ]
 
 _RECV_SIZE = 65536
+_STAT_KEYS = (
+    "number",
+    "connect",
+    "connect_good",
+    "connect_renegotiate",
+    "accept",
+    "accept_good",
+    "accept_renegotiate",
+    "hits",
+    "misses",
+    "timeouts",
+    "cache_full",
+)
 _VERSION_NAME = "TLSv1.2"
 _USABLE_VERSIONS = (TLSVersion.TLSv1_2, TLSVersion.MINIMUM_SUPPORTED, TLSVersion.MAXIMUM_SUPPORTED)
 
@@ -547,6 +574,85 @@ def _check_file(path: Any, what: str) -> str | bytes:
     return name
 
 
+# ------------------------------------------------------------------------------------ sessions
+
+
+class SSLSession:
+    """ssl.SSLSession's interface over a tls12 :class:`~tls.session.Session` (ssl's class has no
+    Python constructor). Returned by a client's ``session``; offered again by setting it on
+    another client of the same :class:`SSLContext` before its handshake.
+
+    The values follow OpenSSL 3's TLS 1.2 client (checked against it in
+    tests/test_compat_resumption.py): ``id`` is the server's session ID, or the SHA-256 of the
+    ticket when there is one (OpenSSL's tls_process_new_session_ticket names ticket sessions so);
+    ``timeout`` is the client's session timeout, OpenSSL's default of 7200 s whatever the
+    ticket's lifetime hint. Equal when the ids are; unhashable, as ssl.SSLSession."""
+
+    __slots__ = ("_context", "_session")
+
+    def __init__(self, session: Session, context: SSLContext) -> None:
+        self._session = session
+        self._context = context
+
+    @property
+    def tls12_session(self) -> Session:
+        """The tls12 session (master secret, suite, ticket, peer certificates...)."""
+        return self._session
+
+    @property
+    def id(self) -> bytes:
+        s = self._session
+        return hashlib.sha256(s.ticket).digest() if s.ticket else s.session_id
+
+    @property
+    def time(self) -> int:
+        """When the session (or its latest ticket) was made, in seconds since the epoch."""
+        return self._session.created
+
+    @property
+    def timeout(self) -> int:
+        return DEFAULT_LIFETIME
+
+    @property
+    def ticket_lifetime_hint(self) -> int:
+        return self._session.ticket_lifetime_hint
+
+    @property
+    def has_ticket(self) -> bool:
+        return bool(self._session.ticket)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SSLSession):
+            return NotImplemented
+        return self.id == other.id
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        kind = "ticket" if self.has_ticket else "session ID"
+        return f"<tls.compat.SSLSession {kind} id={self.id.hex()[:16]}... time={self.time}>"
+
+
+def _session_id_lookup(conn: TLSConnection) -> bool:
+    """Server side: the ClientHello asked to resume by session ID alone (a non-empty session ID
+    and no ticket this server would open). OpenSSL counts a cache ``miss`` only for these: a
+    ticket that does not open is no miss (ssl_get_prev_session)."""
+    raw = conn.transcript.messages()
+    if len(raw) < 4 or raw[0] != HandshakeType.client_hello:
+        return False
+    try:
+        hello = ClientHello.parse(raw[: 4 + int.from_bytes(raw[1:4], "big")])
+    except DecodeError:  # not a TLS 1.2 ClientHello (an SSLv2-format one): no session offered
+        return False
+    if not hello.session_id:
+        return False
+    if conn.config.session_tickets:
+        for ext in hello.extensions or ():
+            if isinstance(ext, SessionTicketExtension) and ext.ticket:
+                return False
+    return True
+
+
 # ------------------------------------------------------------------------------------ engine
 
 
@@ -566,6 +672,7 @@ class TLSObject:
         outgoing: MemoryBIO | None = None,
     ) -> None:
         self._context = context
+        self._stats_context = context  # the one session_stats counts in (even after SNI)
         self.server_side = server_side
         self.server_hostname = server_hostname
         self._owner = weakref.ref(owner) if owner is not None else None
@@ -578,6 +685,9 @@ class TLSObject:
         self._pending_out = bytearray()
         self._write_retry: int | None = None
         self._lock = threading.RLock()
+        self._offered: SSLSession | None = None
+        self._started = False  # do_handshake ran: the ClientHello may be out
+        self._finished = False  # the completed handshake is counted in session_stats
         if server_side:
             server_config = context._server_config()
             if context._sni_callback is not None:
@@ -605,23 +715,42 @@ class TLSObject:
         self._context = ctx
 
     @property
-    def session(self) -> None:
-        return None  # tls12 does not resume sessions
+    def session(self) -> SSLSession | None:
+        """Client side: the connection's session once the handshake is done (the offered one
+        before). None on a server (see docs/COMPAT.md) and when nothing is resumable."""
+        session = self.connection.session
+        if session is not None and self.connection.handshake_complete:
+            return SSLSession(session, self._context)
+        return self._offered
 
     @session.setter
     def session(self, value: Any) -> None:
+        # The checks and messages of _ssl.c's PySSL_set_session, in its order.
+        if isinstance(value, ssl.SSLSession):
+            raise ValueError(
+                "Session refers to a different SSLContext. (an OpenSSL ssl.SSLSession; "
+                "a tls.SSLContext resumes only the sessions of its own connections)"
+            )
+        if not isinstance(value, SSLSession):
+            raise TypeError("Value is not a SSLSession.")
+        if value._context is not self._context:
+            raise ValueError("Session refers to a different SSLContext.")
         if self.server_side:
             raise ValueError("Cannot set session for server-side SSLSocket.")
         if self.connection.handshake_complete:
             raise ValueError("Cannot set session after handshake.")
-        if value is not None and not isinstance(value, ssl.SSLSession):
-            raise TypeError("Value is not a SSLSession.")
-        # Accepted and unused: tls12 always does a full handshake (a server may always refuse
-        # resumption, so callers already handle it).
+        if self._started:
+            raise ValueError(
+                "Cannot set session after the handshake started: the ClientHello that "
+                "would offer it is already built"
+            )
+        self._offered = value
+        # Nothing is sent yet: a new connection, whose ClientHello offers the session.
+        self.connection = TLSConnection(self.connection.config, session=value._session)
 
     @property
     def session_reused(self) -> bool:
-        return False
+        return self.connection.info.resumed
 
     # ------------------------------------------------------------- transport
 
@@ -703,6 +832,9 @@ class TLSObject:
             conn = self.connection
             if self._error is not None and not conn.handshake_complete:
                 self._raise_error()
+            if not self._started:
+                self._started = True
+                self._stats_context._count_start(self.server_side)
             self._flush()
             while not conn.handshake_complete:
                 if self._error is not None:
@@ -714,6 +846,9 @@ class TLSObject:
                     raise _want_read()
                 if self._error is None:
                     self._flush()
+            if not self._finished:
+                self._finished = True
+                self._stats_context._count_done(self)
             self._flush()
 
     def read(self, len: int = 1024, buffer: Any = None) -> bytes | int:
@@ -956,6 +1091,12 @@ class SSLContext(ssl.SSLContext):
         self._keylog_filename: str | None = None
         self._keylog_lock = threading.Lock()
         self._cache: dict[Any, Any] = {}
+        # Server-side resumption state lives as long as the context (as OpenSSL's SSL_CTX
+        # cache): every ServerConfig built from it shares these, across setting changes.
+        self._sessions = SessionCache()
+        self._ticket_keys = TicketKeys.generate(os.urandom)
+        self._stats = dict.fromkeys(_STAT_KEYS, 0)
+        self._stats_lock = threading.Lock()
 
     def _changed(self) -> None:
         self._cache.clear()
@@ -1057,6 +1198,10 @@ class SSLContext(ssl.SSLContext):
                 "options: OP_NO_TLSv1_2 would disable TLS 1.2, the only version tls12 speaks"
             )
         self._tls_options = Options(value)
+        self._changed()
+
+    def _tickets(self) -> bool:
+        return not self._tls_options & OP_NO_TICKET
 
     # ------------------------------------------------------------- certificates and trust
 
@@ -1177,20 +1322,33 @@ class SSLContext(ssl.SSLContext):
         )
 
     def session_stats(self) -> dict[str, int]:
-        keys = (
-            "number",
-            "connect",
-            "connect_good",
-            "connect_renegotiate",
-            "accept",
-            "accept_good",
-            "accept_renegotiate",
-            "hits",
-            "misses",
-            "timeouts",
-            "cache_full",
-        )
-        return dict.fromkeys(keys, 0)
+        """OpenSSL's SSL_CTX_sess_* counters, counted by this context's connections the way
+        OpenSSL 3 counts them: ``connect``/``accept`` handshakes started, ``*_good`` completed,
+        ``hits`` resumed (both sides), ``misses`` a client's offered session not resumed or a
+        server's session-ID lookup that failed, ``number`` sessions in the server's cache
+        (ticket sessions are not cached). ``timeouts`` and ``cache_full`` stay 0 (tls12's
+        cache drops expired and evicted entries without telling); renegotiation is not done."""
+        with self._stats_lock:
+            out = dict(self._stats)
+        out["number"] = len(self._sessions)
+        return out
+
+    def _count_start(self, server_side: bool) -> None:
+        with self._stats_lock:
+            self._stats["accept" if server_side else "connect"] += 1
+
+    def _count_done(self, obj: TLSObject) -> None:
+        conn = obj.connection
+        resumed = conn.info.resumed
+        if obj.server_side:
+            miss = not resumed and _session_id_lookup(conn)
+        else:
+            miss = not resumed and obj._offered is not None
+        with self._stats_lock:
+            stats = self._stats
+            stats["accept_good" if obj.server_side else "connect_good"] += 1
+            stats["hits"] += resumed
+            stats["misses"] += miss
 
     @property  # type: ignore[override]
     def sni_callback(self) -> Callable[..., Any] | None:
@@ -1249,6 +1407,7 @@ class SSLContext(ssl.SSLContext):
         try:
             config = ClientConfig(
                 server_name=server_hostname,
+                session_tickets=self._tickets(),
                 trust=TrustStore.from_certificates(self._trust_certificates()) if verify else None,
                 insecure_skip_verify=not verify,
                 check_hostname=verify and self._tls_check_hostname,
@@ -1293,6 +1452,9 @@ class SSLContext(ssl.SSLContext):
                 credentials=tuple(self._credentials.values()),
                 client_auth=mode,
                 client_trust=TrustStore.from_certificates(trust) if trust else None,
+                session_tickets=self._tickets(),
+                sessions=self._sessions,
+                ticket_keys=self._ticket_keys,
                 **kw,
             )
         except ConfigError as exc:
