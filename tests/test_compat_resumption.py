@@ -98,8 +98,8 @@ def _ticket_of(message: bytes) -> bytes:
 
 
 def _get(
-    ctx: tls.SSLContext, port: int, session: Any = None, *, late: bool = False
-) -> tuple[bool, Any, str]:
+    ctx: ssl.SSLContext, port: int, session: Any = None, *, late: bool = False
+) -> tuple[bool | None, Any, str]:
     """GET / from s_server -www on a raw tls.compat.SSLSocket; returns its session_reused and
     session (read before closing: a closed SSLSocket has neither, as with ssl) and the page.
     ``late``: set ``session`` on the unconnected SSLSocket, then connect (ssl allows both)."""
