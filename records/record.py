@@ -77,6 +77,13 @@ def parse_header(
         raise DecodeError(
             f"need {HEADER_SIZE} bytes, have {max(len(buf) - offset, 0)}", field="RecordHeader"
         )
+    return RecordHeader(*_header_fields(buf, offset, max_length))
+
+
+def _header_fields(
+    buf: bytes | bytearray | memoryview, offset: int, max_length: int
+) -> tuple[ContentType | int, ProtocolVersion | int, int]:
+    """The header's fields at ``offset`` (5 bytes must be there), its length checked."""
     content_type, version, length = _unpack_from(buf, offset)
     if length > max_length:
         raise DecodeError(
@@ -84,9 +91,7 @@ def parse_header(
             alert=AlertDescription.record_overflow,
             field="RecordHeader.length",
         )
-    return RecordHeader(
-        _CONTENT_TYPES.get(content_type, content_type), _VERSIONS.get(version, version), length
-    )
+    return _CONTENT_TYPES.get(content_type, content_type), _VERSIONS.get(version, version), length
 
 
 def build_header(
@@ -117,14 +122,11 @@ def iter_records(
     offset = 0
     end = len(data)
     while end - offset >= HEADER_SIZE:
-        header = parse_header(data, offset, max_length)
-        stop = offset + HEADER_SIZE + header.length
+        content_type, version, length = _header_fields(data, offset, max_length)
+        stop = offset + HEADER_SIZE + length
         if stop > end:
             return
-        yield (
-            Record(header.content_type, header.version, bytes(data[offset + HEADER_SIZE : stop])),
-            stop,
-        )
+        yield Record(content_type, version, bytes(data[offset + HEADER_SIZE : stop])), stop
         offset = stop
 
 
