@@ -144,6 +144,16 @@ _FFDHE4096_HEX = """
 """
 
 
+def _exact(random: Callable[[int], bytes], n: int) -> bytes:
+    """``n`` bytes from a random source, checked (an injected source may be wrong)."""
+    out = random(n)
+    if len(out) != n:
+        raise TLSLocalAlert(
+            AlertDescription.internal_error, f"random source returned {len(out)} bytes, not {n}"
+        )
+    return out
+
+
 def _hex_int(text: str) -> int:
     return int("".join(text.split()), 16)
 
@@ -278,16 +288,34 @@ class EcdheKeyPair:
             self.public_bytes = private_key.public_key().public_bytes_raw()
 
     @classmethod
-    def generate(cls, group: int) -> EcdheKeyPair:
+    def generate(cls, group: int, random: Callable[[int], bytes] | None = None) -> EcdheKeyPair:
         """A fresh key pair. An unsupported group raises TLSLocalAlert(illegal_parameter): the
-        group usually comes from the peer (a ServerKeyExchange naming a curve we did not offer)."""
+        group usually comes from the peer (a ServerKeyExchange naming a curve we did not offer).
+
+        ``random`` None lets OpenSSL draw the key. A ``random`` source (a configuration's injected
+        randomness, for replaying a handshake byte for byte) draws the private key from it: the
+        raw scalar for X25519/X448 (RFC 7748 §5 clamps it), and for the NIST curves a scalar of
+        one bit less than the curve order's length (so it is below the order without knowing it:
+        a one-bit smaller key space, acceptable for research replays, not used by default).
+        """
         if group == NamedGroup.x25519:
+            if random is not None:
+                key = x25519.X25519PrivateKey.from_private_bytes(_exact(random, 32))
+                return cls(NamedGroup.x25519, key)
             return cls(NamedGroup.x25519, x25519.X25519PrivateKey.generate())
         if group == NamedGroup.x448:
+            if random is not None:
+                return cls(
+                    NamedGroup.x448, x448.X448PrivateKey.from_private_bytes(_exact(random, 56))
+                )
             return cls(NamedGroup.x448, x448.X448PrivateKey.generate())
         if group in _NIST_CURVES:
-            curve_cls = _NIST_CURVES[NamedGroup(group)][0]
-            return cls(NamedGroup(group), ec.generate_private_key(curve_cls()))
+            curve = _NIST_CURVES[NamedGroup(group)][0]()
+            if random is not None:
+                bits = curve.key_size - 1
+                scalar = int.from_bytes(_exact(random, (bits + 7) // 8), "big") >> (-bits % 8)
+                return cls(NamedGroup(group), ec.derive_private_key(scalar or 1, curve))
+            return cls(NamedGroup(group), ec.generate_private_key(curve))
         raise TLSLocalAlert(
             AlertDescription.illegal_parameter,
             f"ECDHE: {group_name(group)} is not a supported ECDHE group",
@@ -436,15 +464,18 @@ class DheKeyPair:
         return self.group.name if self.group is not None else f"DH {self.p.bit_length()}-bit"
 
     @classmethod
-    def generate_server(cls, group: int = NamedGroup.ffdhe2048) -> DheKeyPair:
-        """Server side: a key pair in one of the RFC 7919 groups (ffdhe2048/3072/4096)."""
+    def generate_server(
+        cls, group: int = NamedGroup.ffdhe2048, random: Callable[[int], bytes] | None = None
+    ) -> DheKeyPair:
+        """Server side: a key pair in one of the RFC 7919 groups (ffdhe2048/3072/4096).
+        ``random`` as in :meth:`EcdheKeyPair.generate` (None: OpenSSL draws the key)."""
         if group not in FFDHE_PRIMES:
             raise ConfigError(
                 f"DHE: {group_name(group)} is not a supported FFDHE group "
                 f"(supported: {', '.join(g.name for g in FFDHE_PRIMES)})"
             )
         p = FFDHE_PRIMES[NamedGroup(group)]
-        return cls._generate(p, FFDHE_GENERATOR)
+        return cls._generate(p, FFDHE_GENERATOR, random)
 
     @classmethod
     def generate_client(
@@ -456,6 +487,7 @@ class DheKeyPair:
         min_bits: int = MIN_DHE_BITS,
         max_bits: int = MAX_DHE_BITS,
         context: str = "ServerKeyExchange",
+        random: Callable[[int], bytes] | None = None,
     ) -> DheKeyPair:
         """Client side: check the server's ServerDHParams, then make our key pair on them.
 
@@ -489,15 +521,16 @@ class DheKeyPair:
             )
         if server_public is not None:
             _check_dh_public(_to_int(server_public), p_int, f"{context}: server DH public value Ys")
-        return cls._generate(p_int, g_int)
+        return cls._generate(p_int, g_int, random)
 
     @classmethod
-    def _generate(cls, p: int, g: int) -> DheKeyPair:
-        if g == FFDHE_GENERATOR and p in _FFDHE_BY_PRIME:
+    def _generate(cls, p: int, g: int, random: Callable[[int], bytes] | None = None) -> DheKeyPair:
+        if random is None and g == FFDHE_GENERATOR and p in _FFDHE_BY_PRIME:
             params = dh.DHParameterNumbers(p, g).parameters()
             return cls(p, g, params.generate_private_key())
         bits = _short_exponent_bits(p.bit_length())
-        x = (int.from_bytes(os.urandom(bits // 8), "big") | (1 << (bits - 1))) % (p - 2) + 1
+        draw = random if random is not None else os.urandom
+        x = (int.from_bytes(_exact(draw, bits // 8), "big") | (1 << (bits - 1))) % (p - 2) + 1
         return cls(p, g, x)
 
     def exchange(self, peer_y: bytes | int, *, context: str = "") -> bytes:

@@ -76,6 +76,7 @@ from .common import (
     compute_master_secret,
     derive_protections,
     finished_verify_data,
+    key_random,
     log_master_secret,
 )
 from .traffic import Traffic
@@ -357,14 +358,17 @@ class ExpectServerKeyExchange(State):
                     _A.illegal_parameter,
                     f"ServerKeyExchange: curve {_group_name(ske.named_curve)} was not offered",
                 )
-            kex = EcdheKeyPair.generate(NamedGroup(ske.named_curve))
+            kex = EcdheKeyPair.generate(NamedGroup(ske.named_curve), key_random(cfg))
             peer = ske.public
             info.group = ske.named_curve
         else:
             ske = ServerKeyExchangeDHE.parse(raw)
             ctx.trace("received", ske)
             kex = DheKeyPair.generate_client(
-                int.from_bytes(ske.dh_p, "big"), int.from_bytes(ske.dh_g, "big")
+                int.from_bytes(ske.dh_p, "big"),
+                int.from_bytes(ske.dh_g, "big"),
+                ske.dh_ys,
+                random=key_random(cfg),
             )
             peer = ske.dh_ys
             info.group = kex.group

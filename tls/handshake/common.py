@@ -5,7 +5,8 @@ interface to the record layer, and the key derivation that joins the two.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -224,6 +225,12 @@ def check_finished(ctx: Context, received: bytes, sender_is_client: bool) -> Non
             AlertDescription.decrypt_error,
             f"Finished: the {who}'s verify_data does not match the transcript",
         )
+
+
+def key_random(config: Any) -> Callable[[int], bytes] | None:
+    """The randomness for ephemeral private keys: None (OpenSSL draws them) unless the
+    configuration injects its own source, so that a handshake can be replayed byte for byte."""
+    return None if config.random is os.urandom else config.random
 
 
 def first_common(preferred: Sequence[int], offered: Sequence[int]) -> int | None:

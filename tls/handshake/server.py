@@ -74,6 +74,7 @@ from .common import (
     derive_protections,
     finished_verify_data,
     first_common,
+    key_random,
     log_master_secret,
 )
 from .traffic import Traffic
@@ -444,7 +445,7 @@ def _send_server_key_exchange(ctx: Context, choice: Choice) -> Any:
     kex: Any
     ske: ServerKeyExchangeECDHE | ServerKeyExchangeDHE
     if suite.kex is KeyExchange.ECDHE:
-        kex = EcdheKeyPair.generate(NamedGroup(choice.group))
+        kex = EcdheKeyPair.generate(NamedGroup(choice.group), key_random(ctx.config))
         ske = ServerKeyExchangeECDHE(
             curve_type=ECCurveType.named_curve,
             named_curve=choice.group,
@@ -453,7 +454,7 @@ def _send_server_key_exchange(ctx: Context, choice: Choice) -> Any:
             signature=b"",
         )
     else:
-        kex = DheKeyPair.generate_server(NamedGroup(choice.group))
+        kex = DheKeyPair.generate_server(NamedGroup(choice.group), key_random(ctx.config))
         ske = ServerKeyExchangeDHE(
             dh_p=_int_bytes(kex.p),
             dh_g=_int_bytes(kex.g),
