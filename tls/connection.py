@@ -40,6 +40,7 @@ from records.registry import (
     ProtocolVersion,
 )
 
+from . import keyschedule
 from .config import ClientConfig, ServerConfig
 from .errors import (
     ConfigError,
@@ -190,6 +191,30 @@ class TLSConnection:
     def send_alert(self, description: int, level: int = AlertLevel.fatal) -> None:
         """Send an alert of our own choosing (research and fault injection)."""
         self._write_record(_CT.alert, Alert(level=level, description=description).build())
+
+    def export_keying_material(
+        self, label: bytes | str, length: int, context: bytes | None = None
+    ) -> bytes:
+        """RFC 5705 keying material exporter (what ``openssl s_server -keymatexport`` prints).
+        ``context=None`` (no context) differs from ``b""``, as the RFC says."""
+        if not self.handshake_complete:
+            raise TLSError("keying material can be exported only after the handshake")
+        info = self.info
+        assert info.suite is not None
+        if isinstance(label, str):
+            label = label.encode("ascii")
+        try:
+            return keyschedule.export_keying_material(
+                info.suite.prf_hash,
+                info.master_secret,
+                label,
+                info.client_random,
+                info.server_random,
+                context,
+                length,
+            )
+        except ValueError as exc:
+            raise TLSError(f"export_keying_material: {exc}") from None
 
     def data_to_send(self) -> bytes:
         """Bytes to write to the transport (may be empty)."""
