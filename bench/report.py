@@ -54,7 +54,18 @@ class Result:
         return r / 2**20 if self.scenario.unit == "MiB/s" else r
 
 
+def compact(path: Path) -> None:
+    """Drop pytest-benchmark's raw per-round timings (megabytes) from the run's JSON, keeping
+    the statistics the report uses, so the committed results stay small."""
+    data = json.loads(path.read_text())
+    if any("data" in b.get("stats", {}) for b in data.get("benchmarks", ())):
+        for b in data["benchmarks"]:
+            b["stats"].pop("data", None)
+        path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
 def load(path: Path) -> tuple[dict[tuple[str, str], Result], dict[str, Any]]:
+    compact(path)
     data = json.loads(path.read_text())
     out: dict[tuple[str, str], Result] = {}
     for b in data["benchmarks"]:
