@@ -1,8 +1,9 @@
 """tls12: a pure-Python TLS 1.2 client and server with mutual TLS.
 
-Layers: ``records`` (wire formats) → ``tls.keyschedule`` / ``tls.protection`` / ``tls.keyexchange`` /
-``tls.signatures`` / ``tls.trust`` → ``tls.handshake`` → ``tls.connection`` (sans-IO) →
-``tls.sockets`` (blocking) and the CLI.
+Layers: ``records`` (wire formats) → ``tls.keyschedule`` / ``tls.protection`` /
+``tls.keyexchange`` / ``tls.signatures`` / ``tls.trust`` → ``tls.handshake`` →
+``tls.connection`` (sans-IO) → ``tls.sockets`` (blocking), ``tls.compat`` (ssl drop-in) and the
+CLI.
 """
 
 from __future__ import annotations
