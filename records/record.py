@@ -91,7 +91,11 @@ def _header_fields(
             alert=AlertDescription.record_overflow,
             field="RecordHeader.length",
         )
-    return _CONTENT_TYPES.get(content_type, content_type), _VERSIONS.get(version, version), length
+    return (
+        _CONTENT_TYPES.get(content_type, content_type),  # type: ignore[union-attr]
+        _VERSIONS.get(version, version),  # type: ignore[union-attr]
+        length,
+    )
 
 
 def build_header(

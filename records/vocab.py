@@ -368,7 +368,7 @@ def model(cls: type[T]) -> type[T]:
     dc = dataclasses.dataclass(cls)
     subcons: list[Construct] = []
     names: list[str] = []
-    for f in dataclasses.fields(dc):
+    for f in dataclasses.fields(dc):  # type: ignore[arg-type]
         subcon = f.metadata.get("subcon")
         if subcon is None:
             raise TypeError(f"{cls.__name__}.{f.name} has no construct (use csfield)")

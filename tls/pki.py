@@ -109,7 +109,9 @@ def generate_key(key_type: str) -> CertificateIssuerKey:
     raise ConfigError(f"unknown key type {key_type!r}; expected one of {', '.join(KEY_TYPES)}")
 
 
-def _signature_hash(key: CertificateIssuerKey) -> hashes.HashAlgorithm | None:
+def _signature_hash(
+    key: CertificateIssuerKey,
+) -> hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | None:
     """The hash to sign with ``key``: matched to the curve size for ECDSA, none for Ed25519."""
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return None

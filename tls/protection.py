@@ -86,7 +86,7 @@ class RecordProtection(Protocol):
 
     def encrypt(self, content_type: int, version: int, plaintext: bytes) -> bytes: ...
 
-    def decrypt(self, content_type: int, version: int, fragment: bytes) -> bytes: ...
+    def decrypt(self, content_type: int, version: int, fragment: bytes | memoryview) -> bytes: ...
 
 
 def _seq_exhausted(direction: str) -> TLSLocalAlert:
@@ -127,7 +127,7 @@ class NullProtection:
         self.seq_num += 1
         return bytes(plaintext)
 
-    def decrypt(self, content_type: int, version: int, fragment: bytes) -> bytes:
+    def decrypt(self, content_type: int, version: int, fragment: bytes | memoryview) -> bytes:
         if len(fragment) > MAX_PLAINTEXT:
             raise _overflow(len(fragment))
         self.seq_num += 1
@@ -164,7 +164,7 @@ class AESGCMProtection:
         self.seq_num = seq + 1
         return out  # type: ignore[return-value]
 
-    def decrypt(self, content_type: int, version: int, fragment: bytes) -> bytes:
+    def decrypt(self, content_type: int, version: int, fragment: bytes | memoryview) -> bytes:
         seq = self.seq_num
         if seq > MAX_SEQUENCE_NUMBER:
             raise _seq_exhausted("decrypt")
@@ -209,7 +209,7 @@ class ChaCha20Poly1305Protection:
         self.seq_num = seq + 1
         return out
 
-    def decrypt(self, content_type: int, version: int, fragment: bytes) -> bytes:
+    def decrypt(self, content_type: int, version: int, fragment: bytes | memoryview) -> bytes:
         seq = self.seq_num
         if seq > MAX_SEQUENCE_NUMBER:
             raise _seq_exhausted("decrypt")
@@ -302,7 +302,7 @@ class CBCProtection:
         self.seq_num = seq + 1
         return out
 
-    def decrypt(self, content_type: int, version: int, fragment: bytes) -> bytes:
+    def decrypt(self, content_type: int, version: int, fragment: bytes | memoryview) -> bytes:
         seq = self.seq_num
         if seq > MAX_SEQUENCE_NUMBER:
             raise _seq_exhausted("decrypt")

@@ -177,7 +177,7 @@ def _rsa_scheme_fits(key: rsa.RSAPrivateKey | rsa.RSAPublicKey, info: _Scheme) -
     """Whether the modulus is big enough for the encoding (RFC 8017 §9.1.1, §9.2)."""
     assert info.hash is not None
     em_len = (key.key_size - 1 + 7) // 8
-    digest = info.hash.digest_size
+    digest = info.hash().digest_size
     if info.pss:
         return em_len >= 2 * digest + 2  # salt length = digest length
     return em_len >= digest + 19 + 11  # DigestInfo prefix is 15-19 bytes, padding >= 11
@@ -226,7 +226,7 @@ def _check_fits(
 
 def _pss(info: _Scheme) -> padding.PSS:
     assert info.hash is not None
-    return padding.PSS(mgf=padding.MGF1(info.hash()), salt_length=info.hash.digest_size)
+    return padding.PSS(mgf=padding.MGF1(info.hash()), salt_length=info.hash().digest_size)
 
 
 def sign(private_key: PrivateKey, scheme: int, data: bytes, *, rsa_pss_oid: bool = False) -> bytes:

@@ -8,7 +8,7 @@ import hmac
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from ..protection import RecordProtection
     from ..session import Session
     from ..suites import SuiteInfo
+
+_T = TypeVar("_T")
 
 #: Marker in ``State.expects`` for a ChangeCipherSpec record (not a handshake message).
 CCS = "ChangeCipherSpec"
@@ -233,7 +235,8 @@ def key_random(config: Any) -> Callable[[int], bytes] | None:
     return None if config.random is os.urandom else config.random
 
 
-def first_common(preferred: Sequence[int], offered: Sequence[int]) -> int | None:
+def first_common(preferred: Sequence[_T], offered: Sequence[_T]) -> _T | None:
+    """The first of ``preferred`` (our order) that ``offered`` also lists."""
     offered_set = set(offered)
     for item in preferred:
         if item in offered_set:

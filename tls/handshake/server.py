@@ -95,7 +95,7 @@ class Choice:
 
 def choose(cfg: ServerConfig, hello: ClientHello) -> Choice:
     """Server preference order over what the client offers and our keys can serve."""
-    exts = {e.extension_type: e for e in hello.extensions or ()}
+    exts: dict[int, Any] = {e.extension_type: e for e in hello.extensions or ()}
     groups_ext = exts.get(ExtensionType.supported_groups)
     client_groups = list(groups_ext.groups) if groups_ext is not None else None
     sig_ext = exts.get(ExtensionType.signature_algorithms)
@@ -179,7 +179,7 @@ class ExpectClientHello(State):
         ctx.trace("received", hello)
         cfg: ServerConfig = ctx.config
         info = ctx.info
-        exts = {e.extension_type: e for e in hello.extensions or ()}
+        exts: dict[int, Any] = {e.extension_type: e for e in hello.extensions or ()}
         _check_version(hello, exts)
         if 0 not in hello.compression_methods:
             raise TLSLocalAlert(
@@ -266,13 +266,13 @@ def _reply_extensions(
         reply.append(SessionTicketExtension())
     alpn = exts.get(ExtensionType.application_layer_protocol_negotiation)
     if alpn is not None and cfg.alpn_protocols:
-        proto = first_common(cfg.alpn_protocols, alpn.protocols)  # type: ignore[arg-type]
+        proto = first_common(cfg.alpn_protocols, alpn.protocols)
         if proto is None:
             raise TLSLocalAlert(
                 _A.no_application_protocol,
                 f"ClientHello: no common ALPN protocol in {alpn.protocols!r}",
             )
-        info.alpn_protocol = proto  # type: ignore[assignment]
+        info.alpn_protocol = proto
         reply.append(ALPNExtension(protocols=[proto]))
     return reply
 
