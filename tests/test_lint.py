@@ -1,4 +1,4 @@
-"""The code stays lint-clean, formatted and type-checked (issue 2: ruff and type hints throughout)."""
+"""The code stays lint-clean, formatted and type-checked (issue 2: ruff, type hints throughout)."""
 
 from __future__ import annotations
 
