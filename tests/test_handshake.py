@@ -252,3 +252,37 @@ def test_keylog_lines_match_the_master_secret():
     pair = Pair(client_config(keylog=lines.append), server_config()).handshake()
     info = pair.client.info
     assert lines == [f"CLIENT_RANDOM {info.client_random.hex()} {info.master_secret.hex()}"]
+
+
+def test_a_new_client_hello_after_the_handshake_is_refused_with_a_warning():
+    from tls import TLSConnection
+
+    pair = Pair(client_config(), server_config()).handshake()
+    second_hello = TLSConnection(client_config()).transcript.messages()
+    pair.client._write_record(22, second_hello)  # renegotiation attempt, encrypted
+    pair.pump()
+    assert pair.server.error is None
+    alerts = [e for e in pair.client_events if isinstance(e, AlertReceived)]
+    assert alerts and alerts[0].description == A.no_renegotiation
+    _roundtrip(pair)
+
+
+def test_handshake_message_split_across_many_records_and_sharing_them():
+    """A server flight re-framed into 7-byte records (messages span records) still works, and the
+    whole flight in one write (messages share records) too."""
+    from records.record import HEADER_SIZE, split_records
+
+    pair = Pair(client_config(), server_config())
+    pair.server.receive_data(pair.client.data_to_send())
+    flight = pair.server.data_to_send()
+    records, rest = split_records(flight)
+    assert not rest and all(r.content_type == 22 for r in records)
+    payload = b"".join(r.fragment for r in records)
+    reframed = b"".join(
+        bytes([22, 3, 3, 0, len(payload[i : i + 7])]) + payload[i : i + 7]
+        for i in range(0, len(payload), 7)
+    )
+    assert len(reframed) > len(flight) + HEADER_SIZE
+    pair.client.receive_data(reframed)
+    pair.handshake()
+    _roundtrip(pair)
