@@ -97,7 +97,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtensionOID
 
 from records.errors import DecodeError
 from records.extensions import SessionTicketExtension
-from records.handshake import ClientHello
+from records.handshake import ClientHello, Finished, split_handshake
 from records.registry import AlertDescription, HandshakeType
 
 from .config import ClientAuth, ClientConfig, Credentials, ServerConfig
@@ -637,11 +637,11 @@ def _session_id_lookup(conn: TLSConnection) -> bool:
     """Server side: the ClientHello asked to resume by session ID alone (a non-empty session ID
     and no ticket this server would open). OpenSSL counts a cache ``miss`` only for these: a
     ticket that does not open is no miss (ssl_get_prev_session)."""
-    raw = conn.transcript.messages()
-    if len(raw) < 4 or raw[0] != HandshakeType.client_hello:
-        return False
     try:
-        hello = ClientHello.parse(raw[: 4 + int.from_bytes(raw[1:4], "big")])
+        messages, _ = split_handshake(conn.transcript.messages())
+        if not messages or messages[0][0] != HandshakeType.client_hello:
+            return False
+        hello = ClientHello.parse(messages[0][1])
     except DecodeError:  # not a TLS 1.2 ClientHello (an SSLv2-format one): no session offered
         return False
     if not hello.session_id:
@@ -982,13 +982,10 @@ class TLSObject:
             raise ValueError(f"{cb_type} channel binding type not implemented")
         if not self.connection.handshake_complete:
             return None
-        raw = self.connection.transcript.messages()
-        pos = 0
-        while pos + 4 <= builtins_len(raw):
-            length = int.from_bytes(raw[pos + 1 : pos + 4], "big")
-            if raw[pos] == HandshakeType.finished:
-                return bytes(raw[pos + 4 : pos + 4 + length])
-            pos += 4 + length
+        messages, _ = split_handshake(self.connection.transcript.messages())
+        for msg_type, raw in messages:
+            if msg_type == HandshakeType.finished:
+                return Finished.parse(raw).verify_data
         return None
 
     def verify_client_post_handshake(self) -> None:
