@@ -32,7 +32,7 @@ import os
 import struct as _struct
 from collections.abc import Callable
 from enum import IntEnum
-from typing import Any, ClassVar, TypeVar, dataclass_transform
+from typing import Any, ClassVar, Literal, TypeVar, dataclass_transform
 
 from construct import (
     Adapter,
@@ -301,10 +301,11 @@ def csfield(subcon: Construct, **kwargs: Any) -> Any:
     return dataclasses.field(metadata=metadata, **kwargs)
 
 
-def derived(subcon: Construct) -> Any:
-    """A wire field computed when building (``Rebuild``/``Const``), not set by the caller."""
+def derived(subcon: Construct, *, init: Literal[False] = False) -> Any:
+    """A wire field computed when building (``Rebuild``/``Const``), not set by the caller.
+    (``init`` is there for type checkers: dataclass_transform reads its default.)"""
     return dataclasses.field(
-        default=None, init=False, repr=False, compare=False, metadata={"subcon": subcon}
+        default=None, init=init, repr=False, compare=False, metadata={"subcon": subcon}
     )
 
 

@@ -458,7 +458,7 @@ def test_server_refuses_a_session_argument() -> None:
 
 
 def _state(n: int = 0) -> SessionState:
-    return SessionState(
+    return SessionState.new(
         version=0x0303,
         cipher_suite=GCM128.code,
         master_secret=bytes([n]) * 48,
@@ -473,7 +473,8 @@ def _state(n: int = 0) -> SessionState:
 def test_session_state_round_trips() -> None:
     state = _state(5)
     assert SessionState.from_bytes(state.to_bytes()) == state
-    bare = dataclasses.replace(state, server_name=None, alpn=None, client_chain=())
+    bare = dataclasses.replace(state, sni=b"", alpn_protocol=b"", client_chain=[])
+    assert bare.server_name is None and bare.alpn is None
     assert SessionState.from_bytes(bare.to_bytes()) == bare
     assert SessionState.from_bytes(state.to_bytes() + b"\x00") is None  # trailing bytes
     assert SessionState.from_bytes(b"\x02" + state.to_bytes()[1:]) is None  # unknown format

@@ -28,24 +28,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from construct import (
-    Bytes,
-    Const,
-    ConstructError,
-    Flag,
-    GreedyBytes,
-    Int8ub,
-    Int16ub,
-    Int24ub,
-    Int64ub,
-    Prefixed,
-    PrefixedArray,
-    Struct,
-    Terminated,
-)
+from construct import Bytes, Const, Flag, Int64ub
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from records.errors import DecodeError
+from records.vocab import (
+    Model,
+    Opaque8,
+    Opaque16,
+    Opaque24,
+    Uint16,
+    Uint24,
+    Vector,
+    csfield,
+    derived,
+    model,
+)
 
 from .suites import SuiteInfo
 
@@ -107,67 +107,67 @@ class Session:
 
 # ------------------------------------------------------------------------------ server side
 
-#: The server's session state, as cached and as sealed in tickets. Only ever parsed after the
-#: AEAD tag was checked (tickets) or from our own cache, so it is our own output.
-STATE_STRUCT = Struct(
-    "format" / Const(b"\x01"),
-    "version" / Int16ub,
-    "cipher_suite" / Int16ub,
-    "master_secret" / Bytes(48),
-    "extended_master_secret" / Flag,
-    "created" / Int64ub,
-    "server_name" / Prefixed(Int16ub, GreedyBytes),  # UTF-8, empty without SNI
-    "alpn" / Prefixed(Int8ub, GreedyBytes),  # empty without ALPN
-    "client_chain" / PrefixedArray(Int16ub, Prefixed(Int24ub, GreedyBytes)),
-    Terminated,
-)
 
+@model
+class SessionState(Model):
+    """One resumable session as the server knows it (RFC 5077 §4's ``StatePlaintext``), declared
+    once with the records/ vocabulary. Only ever parsed after the ticket's AEAD tag was checked,
+    or from our own cache: it is our own output, but parsed as strictly as any wire input."""
 
-@dataclass(frozen=True)
-class SessionState:
-    """One resumable session as the server knows it (RFC 5077 §4's ``StatePlaintext``)."""
+    format: bytes = derived(Const(b"\x01"))
+    version: int = csfield(Uint16)
+    cipher_suite: int = csfield(Uint16)
+    master_secret: bytes = csfield(Bytes(48), repr=False)
+    extended_master_secret: bool = csfield(Flag)
+    created: int = csfield(Int64ub)
+    sni: bytes = csfield(Opaque16())  # UTF-8 host name; empty without SNI
+    alpn_protocol: bytes = csfield(Opaque8())  # empty without ALPN
+    client_chain: list[bytes] = csfield(Vector(Uint24, Opaque24(1)))  # DER, leaf first
 
-    version: int
-    cipher_suite: int
-    master_secret: bytes = field(repr=False)
-    extended_master_secret: bool
-    created: int
-    server_name: str | None = None
-    alpn: bytes | None = None
-    client_chain: tuple[bytes, ...] = ()  # DER, leaf first; empty without client authentication
+    @classmethod
+    def new(
+        cls,
+        *,
+        version: int,
+        cipher_suite: int,
+        master_secret: bytes,
+        extended_master_secret: bool,
+        created: int,
+        server_name: str | None = None,
+        alpn: bytes | None = None,
+        client_chain: Sequence[bytes] = (),
+    ) -> SessionState:
+        return cls(
+            version=version,
+            cipher_suite=cipher_suite,
+            master_secret=master_secret,
+            extended_master_secret=extended_master_secret,
+            created=created,
+            sni=(server_name or "").encode("utf-8"),
+            alpn_protocol=alpn or b"",
+            client_chain=list(client_chain),
+        )
+
+    @property
+    def server_name(self) -> str | None:
+        return self.sni.decode("utf-8") if self.sni else None
+
+    @property
+    def alpn(self) -> bytes | None:
+        return self.alpn_protocol or None
 
     def to_bytes(self) -> bytes:
-        return STATE_STRUCT.build(
-            {
-                "version": self.version,
-                "cipher_suite": self.cipher_suite,
-                "master_secret": self.master_secret,
-                "extended_master_secret": self.extended_master_secret,
-                "created": self.created,
-                "server_name": (self.server_name or "").encode("utf-8"),
-                "alpn": self.alpn or b"",
-                "client_chain": list(self.client_chain),
-            }
-        )
+        return self.build()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SessionState | None:
         """The state, or None when ``data`` is not one (never raises)."""
         try:
-            c = STATE_STRUCT.parse(data)
-            name = c.server_name.decode("utf-8") if c.server_name else None
-        except (ConstructError, UnicodeDecodeError):
+            state = cls.parse(data)
+            state.sni.decode("utf-8")
+        except (DecodeError, UnicodeDecodeError):
             return None
-        return cls(
-            version=c.version,
-            cipher_suite=c.cipher_suite,
-            master_secret=c.master_secret,
-            extended_master_secret=c.extended_master_secret,
-            created=c.created,
-            server_name=name,
-            alpn=c.alpn or None,
-            client_chain=tuple(c.client_chain),
-        )
+        return state
 
     def expired(self, now: int, lifetime: int) -> bool:
         return not (self.created <= now < self.created + lifetime)

@@ -388,7 +388,7 @@ def _send_ticket(ctx: Context, state: SessionState) -> None:
 def _new_session_state(ctx: Context) -> SessionState:
     info = ctx.info
     assert info.suite is not None
-    return SessionState(
+    return SessionState.new(
         version=TLS12,
         cipher_suite=info.suite.code,
         master_secret=info.master_secret,
