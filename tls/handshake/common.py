@@ -139,7 +139,7 @@ class State:
         )
 
 
-def expected_names(state: State) -> str:
+def expected_names(state: State | type[State]) -> str:
     names = []
     for e in state.expects:
         names.append(e if isinstance(e, str) else HandshakeType(e).name)
