@@ -112,7 +112,7 @@ from .errors import (
     TruncationError,
 )
 from .events import ApplicationData, ConnectionClosed
-from .keyexchange import parse_groups_list
+from .keyexchange import FFDHE_GENERATOR, FFDHE_PRIMES, parse_groups_list
 from .session import DEFAULT_LIFETIME, Session, SessionCache, TicketKeys
 from .suites import DEFAULT_SUITES, SUITES, Auth, KeyExchange, SuiteInfo, suite_by_name
 from .trust import TrustStore, load_certificates, load_private_key
@@ -1078,6 +1078,7 @@ class SSLContext(ssl.SSLContext):
         self._use_system_store = False
         self._suites: tuple[SuiteInfo, ...] = DEFAULT_SUITES
         self._groups: tuple[int, ...] | None = None
+        self._dhe_groups: tuple[int, ...] | None = None  # from load_dh_params
         self._alpn: tuple[bytes, ...] = ()
         self._sni_callback: Callable[..., Any] | None = None
         self._min_version = TLSVersion.TLSv1_2
@@ -1314,9 +1315,31 @@ class SSLContext(ssl.SSLContext):
         raise NotImplementedError("NPN is not supported by tls12 (use set_alpn_protocols)")
 
     def load_dh_params(self, path: Any) -> None:
-        raise NotImplementedError(
-            "tls12 uses the RFC 7919 FFDHE groups for DHE; custom DH parameters are not supported"
+        """Use the DH group in a PEM ``DH PARAMETERS`` file for DHE suites. tls12's server speaks
+        the RFC 7919 groups only (``openssl genpkey -genparam -algorithm DH -pkeyopt
+        group:ffdhe3072`` writes one); any other prime is refused with SSLError."""
+        from cryptography.hazmat.primitives.serialization import load_pem_parameters
+
+        try:
+            with open(path, "rb") as f:
+                params = load_pem_parameters(f.read())
+            numbers = params.parameter_numbers()  # type: ignore[union-attr]
+        except OSError:
+            raise
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise SSLError(ssl.SSL_ERROR_SSL, f"load_dh_params: {path}: no DH parameters ({exc})")
+        group = next(
+            (g for g, p in FFDHE_PRIMES.items() if p == numbers.p and numbers.g == FFDHE_GENERATOR),
+            None,
         )
+        if group is None:
+            raise SSLError(
+                ssl.SSL_ERROR_SSL,
+                f"load_dh_params: {path}: a {numbers.p.bit_length()}-bit group that is not one of "
+                "RFC 7919's ffdhe2048/3072/4096; tls12 serves DHE on those groups only",
+            )
+        self._dhe_groups = (group,)
+        self._changed()
 
     def session_stats(self) -> dict[str, int]:
         """OpenSSL's SSL_CTX_sess_* counters, counted by this context's connections the way
@@ -1423,6 +1446,8 @@ class SSLContext(ssl.SSLContext):
         kw = self._common()
         if self._groups is not None:
             kw["groups"] = self._groups
+        if self._dhe_groups is not None:
+            kw["dhe_groups"] = self._dhe_groups
         mode = {
             CERT_NONE: ClientAuth.NONE,
             CERT_OPTIONAL: ClientAuth.OPTIONAL,
