@@ -1324,10 +1324,10 @@ class SSLContext(ssl.SSLContext):
             with open(path, "rb") as f:
                 params = load_pem_parameters(f.read())
             numbers = params.parameter_numbers()  # type: ignore[union-attr]
-        except OSError:
-            raise
         except (ValueError, TypeError, AttributeError) as exc:
-            raise SSLError(ssl.SSL_ERROR_SSL, f"load_dh_params: {path}: no DH parameters ({exc})")
+            raise SSLError(
+                ssl.SSL_ERROR_SSL, f"load_dh_params: {path}: no DH parameters ({exc})"
+            ) from None
         group = next(
             (g for g, p in FFDHE_PRIMES.items() if p == numbers.p and numbers.g == FFDHE_GENERATOR),
             None,
