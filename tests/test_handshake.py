@@ -286,3 +286,17 @@ def test_handshake_message_split_across_many_records_and_sharing_them():
     pair.client.receive_data(reframed)
     pair.handshake()
     _roundtrip(pair)
+
+
+def test_a_certificate_with_a_malformed_name_is_bad_certificate_not_a_crash():
+    """Found by tests/test_fuzz_handshake.py: cryptography parses names lazily, so a broken
+    subject surfaced as a ValueError deep in validation. It is a bad_certificate alert now."""
+    from tls.trust import load_peer_chain
+
+    der = mini_pki().client_rsa.chain_der[0]
+    broken = der.replace(b"\x0c\ntls12 demo", b"\x0d\ntls12 demo")  # UTF8String -> tag 13
+    assert broken != der
+    with pytest.raises(CertificateError) as info:
+        load_peer_chain([broken], "client")
+    assert info.value.description == A.bad_certificate
+    assert "client certificate" in str(info.value)

@@ -144,6 +144,11 @@ class TLSConnection:
             self._fail(TLSLocalAlert(exc.alert, str(exc)), exc)
         except TLSError as exc:
             self._fail(exc, exc)
+        except Exception as exc:  # a bug of ours: still end cleanly, with internal_error
+            self._fail(
+                TLSLocalAlert(_A.internal_error, f"internal error in {self.state_name}: {exc!r}"),
+                exc,
+            )
 
     def next_event(self) -> Event | None:
         """The next event, or None when more data is needed. Raises the connection's error once

@@ -157,6 +157,14 @@ def load_private_key(source: Source, password: bytes | str | None = None) -> Pri
         raise ConfigError(f"{label}: cannot load private key: {exc}") from exc
 
 
+def load_peer_chain(chain_der: Sequence[bytes], who: str) -> list[x509.Certificate]:
+    """Parse a peer's Certificate message chain (``who``: "server" or "client"). cryptography
+    decodes some fields lazily, so the ones the handshake and validation read (names, key,
+    extensions) are decoded here, where a malformed one is a ``bad_certificate`` naming the
+    certificate's position, not a stray exception later."""
+    return _parse_chain(chain_der, f"{who} certificate")
+
+
 def describe(certificate: x509.Certificate) -> str:
     """The subject as an RFC 4514 string (``CN=localhost,O=tls12 demo``), or a fingerprint."""
     subject = certificate.subject.rfc4514_string()
@@ -438,13 +446,18 @@ def _parse_chain(chain_der: Sequence[bytes], role: str) -> list[x509.Certificate
     chain: list[x509.Certificate] = []
     for index, der in enumerate(chain_der):
         try:
-            chain.append(x509.load_der_x509_certificate(bytes(der)))
-        except ValueError as exc:
+            cert = x509.load_der_x509_certificate(bytes(der))
+            cert.subject.rfc4514_string()  # decoded lazily by cryptography: force it here
+            cert.issuer.rfc4514_string()
+            cert.public_key()
+            list(cert.extensions)
+        except Exception as exc:  # ValueError, UnsupportedAlgorithm, DuplicateExtension...
             where = role if index == 0 else f"{role} chain entry #{index}"
             raise CertificateError(
                 AlertDescription.bad_certificate,
                 f"{where}: malformed DER ({len(der)} bytes): {exc}",
             ) from exc
+        chain.append(cert)
     return chain
 
 

@@ -22,7 +22,6 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from records.extensions import (
@@ -62,12 +61,12 @@ from records.registry import (
 )
 
 from .. import signatures
-from ..errors import CertificateError, TLSLocalAlert
+from ..errors import TLSLocalAlert
 from ..keyexchange import DheKeyPair, EcdheKeyPair, rsa_encrypt_pre_master_secret
 from ..protection import RecordProtection
 from ..session import SESSION_ID_SIZE, Session, unix_now
 from ..suites import BY_CODE, Auth, KeyExchange, SuiteInfo
-from ..trust import verify_server_chain
+from ..trust import load_peer_chain, verify_server_chain
 from .common import (
     CCS,
     Context,
@@ -310,12 +309,7 @@ class ExpectCertificate(State):
         info = ctx.info
         if not msg.certificate_list:
             raise TLSLocalAlert(_A.decode_error, "Certificate: the server sent no certificate")
-        try:
-            certs = [x509.load_der_x509_certificate(d) for d in msg.certificate_list]
-        except ValueError as exc:
-            raise CertificateError(
-                _A.bad_certificate, f"Certificate: server certificate does not parse: {exc}"
-            ) from exc
+        certs = load_peer_chain(msg.certificate_list, "server")
         info.peer_certificates = certs
         if not cfg.insecure_skip_verify:
             now = cfg.now() if cfg.now is not None else None

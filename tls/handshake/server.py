@@ -64,7 +64,7 @@ from ..errors import CertificateError, TLSLocalAlert
 from ..keyexchange import FFDHE_PRIMES, DheKeyPair, EcdheKeyPair, rsa_decrypt_pre_master_secret
 from ..session import SESSION_ID_SIZE, SessionState, unix_now
 from ..suites import BY_CODE, KeyExchange, SuiteInfo
-from ..trust import verify_client_chain
+from ..trust import load_peer_chain, verify_client_chain
 from .common import (
     CCS,
     Context,
@@ -506,12 +506,7 @@ class ExpectClientCertificate(State):
                     "server requires one (verify mode required)",
                 )
             return ExpectClientKeyExchange(self.choice, self.kex, self.client_version, None)
-        try:
-            certs = [x509.load_der_x509_certificate(d) for d in msg.certificate_list]
-        except ValueError as exc:
-            raise CertificateError(
-                _A.bad_certificate, f"Certificate: client certificate does not parse: {exc}"
-            ) from exc
+        certs = load_peer_chain(msg.certificate_list, "client")
         now = cfg.now() if cfg.now is not None else None
         info.verified_chain = verify_client_chain(
             list(msg.certificate_list),
