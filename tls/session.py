@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from construct import Bytes, Const, Flag, Int64ub
+from construct import Bytes, Int64ub
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -39,11 +39,12 @@ from records.vocab import (
     Opaque8,
     Opaque16,
     Opaque24,
+    Uint8,
     Uint16,
     Uint24,
+    Validate,
     Vector,
     csfield,
-    derived,
     model,
 )
 
@@ -114,11 +115,11 @@ class SessionState(Model):
     once with the records/ vocabulary. Only ever parsed after the ticket's AEAD tag was checked,
     or from our own cache: it is our own output, but parsed as strictly as any wire input."""
 
-    format: bytes = derived(Const(b"\x01"))
+    format: int = csfield(Validate(Uint8, lambda v: v == 1, "unknown session state format"))
     version: int = csfield(Uint16)
     cipher_suite: int = csfield(Uint16)
     master_secret: bytes = csfield(Bytes(48), repr=False)
-    extended_master_secret: bool = csfield(Flag)
+    extended_master_secret: int = csfield(Validate(Uint8, lambda v: v in (0, 1), "not a flag"))
     created: int = csfield(Int64ub)
     sni: bytes = csfield(Opaque16())  # UTF-8 host name; empty without SNI
     alpn_protocol: bytes = csfield(Opaque8())  # empty without ALPN
@@ -138,10 +139,11 @@ class SessionState(Model):
         client_chain: Sequence[bytes] = (),
     ) -> SessionState:
         return cls(
+            format=1,
             version=version,
             cipher_suite=cipher_suite,
             master_secret=master_secret,
-            extended_master_secret=extended_master_secret,
+            extended_master_secret=int(extended_master_secret),
             created=created,
             sni=(server_name or "").encode("utf-8"),
             alpn_protocol=alpn or b"",
