@@ -289,14 +289,27 @@ def test_handshake_message_split_across_many_records_and_sharing_them():
 
 
 def test_a_certificate_with_a_malformed_name_is_bad_certificate_not_a_crash():
-    """Found by tests/test_fuzz_handshake.py: cryptography parses names lazily, so a broken
-    subject surfaced as a ValueError deep in validation. It is a bad_certificate alert now."""
-    from tls.trust import load_peer_chain
+    """Found by tests/test_fuzz_handshake.py: cryptography decodes names lazily, so a broken
+    subject surfaced as a ValueError while describing a validation failure. It is a
+    bad_certificate alert now, on the server that validates the client's chain."""
+    from cryptography import x509
 
-    der = mini_pki().client_rsa.chain_der[0]
-    broken = der.replace(b"\x0c\ntls12 demo", b"\x0d\ntls12 demo")  # UTF8String -> tag 13
-    assert broken != der
-    with pytest.raises(CertificateError) as info:
-        load_peer_chain([broken], "client")
-    assert info.value.description == A.bad_certificate
-    assert "client certificate" in str(info.value)
+    from tls.config import Credentials
+
+    pki = mini_pki()
+    good = pki.client_rsa
+    der = good.chain_der[0]
+    at = der.rindex(b"\x0c\ntls12 demo")  # the subject's (the issuer's comes first)
+    broken_der = der[:at] + b"\x0d" + der[at + 1 :]  # UTF8String -> tag 13
+    assert broken_der != good.chain_der[0]
+    broken = Credentials(
+        (x509.load_der_x509_certificate(broken_der), good.chain[1]), good.private_key
+    )
+    pair = Pair(
+        client_config(credentials=(broken,)),
+        server_config(client_auth=ClientAuth.REQUIRED, client_trust=pki.trust),
+    )
+    pair.pump()
+    assert isinstance(pair.server.error, CertificateError), repr(pair.server.error)
+    assert pair.server.error.description == A.bad_certificate
+    assert isinstance(pair.client.error, TLSRemoteAlert)

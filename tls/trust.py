@@ -158,10 +158,9 @@ def load_private_key(source: Source, password: bytes | str | None = None) -> Pri
 
 
 def load_peer_chain(chain_der: Sequence[bytes], who: str) -> list[x509.Certificate]:
-    """Parse a peer's Certificate message chain (``who``: "server" or "client"). cryptography
-    decodes some fields lazily, so the ones the handshake and validation read (names, key,
-    extensions) are decoded here, where a malformed one is a ``bad_certificate`` naming the
-    certificate's position, not a stray exception later."""
+    """Parse a peer's Certificate message chain (``who``: "server" or "client"); malformed DER is
+    a ``bad_certificate`` naming the certificate's position. cryptography decodes names, keys and
+    extensions lazily: validation maps what it finds malformed to ``bad_certificate`` too."""
     return _parse_chain(chain_der, f"{who} certificate")
 
 
@@ -446,12 +445,10 @@ def _parse_chain(chain_der: Sequence[bytes], role: str) -> list[x509.Certificate
     chain: list[x509.Certificate] = []
     for index, der in enumerate(chain_der):
         try:
+            # Names, keys and extensions are decoded lazily by cryptography; the verifier decodes
+            # what it needs (its errors are mapped to alerts, see _verify).
             cert = x509.load_der_x509_certificate(bytes(der))
-            cert.subject.rfc4514_string()  # decoded lazily by cryptography: force it here
-            cert.issuer.rfc4514_string()
-            cert.public_key()
-            list(cert.extensions)
-        except Exception as exc:  # ValueError, UnsupportedAlgorithm, DuplicateExtension...
+        except ValueError as exc:
             where = role if index == 0 else f"{role} chain entry #{index}"
             raise CertificateError(
                 AlertDescription.bad_certificate,
@@ -561,7 +558,14 @@ def _verify(
     try:
         result = verifier.verify(chain[0], chain[1:])
     except xv.VerificationError as exc:
-        raise _map_error(exc, chain=chain, **context) from exc
+        try:
+            error = _map_error(exc, chain=chain, **context)
+        except ValueError as bad:  # a field cryptography decodes lazily is malformed
+            error = CertificateError(
+                AlertDescription.bad_certificate,
+                f"{context.get('role', 'peer')} certificate chain: malformed certificate: {bad}",
+            )
+        raise error from exc
     return list(result.chain if isinstance(result, xv.VerifiedClient) else result)
 
 
