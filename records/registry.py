@@ -21,6 +21,14 @@ def to_enum(cls: type[E], value: int) -> E | int:
         return value
 
 
+def name_of(cls: type[IntEnum], value: int) -> str:
+    """The registered name of ``value`` in ``cls``, or the code point in hex (for messages)."""
+    try:
+        return cls(value).name
+    except ValueError:
+        return f"0x{value:04x}"
+
+
 def is_grease(value: int) -> bool:
     """RFC 8701 GREASE values: 0x0A0A, 0x1A1A, ... 0xFAFA (and 0x0B, 0x2A.. for 1-byte fields)."""
     return (value & 0x0F0F) == 0x0A0A and (value >> 8) == (value & 0xFF)

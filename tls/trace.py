@@ -49,6 +49,7 @@ from records.registry import (
     NamedGroup,
     ProtocolVersion,
     SignatureScheme,
+    name_of,
 )
 
 __all__ = [
@@ -70,14 +71,6 @@ _ARROWS = {SENT: ">>>", RECEIVED: "<<<"}
 def arrow(direction: str) -> str:
     """``>>>`` for what we sent, ``<<<`` for what we received."""
     return _ARROWS.get(direction, direction)
-
-
-def name_of(enum: type, value: int) -> str:
-    """The enum member's name, or the code point in hex when it is not registered."""
-    try:
-        return str(enum(value).name)
-    except ValueError:
-        return f"0x{value:04x}"
 
 
 def _version(value: int) -> str:

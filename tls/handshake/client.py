@@ -58,6 +58,7 @@ from records.registry import (
     HandshakeType,
     NamedGroup,
     ProtocolVersion,
+    name_of,
 )
 
 from .. import signatures
@@ -254,7 +255,8 @@ def _check_server_extensions(
         t = ext.extension_type
         if t not in offered:
             raise TLSLocalAlert(
-                _A.unsupported_extension, f"ServerHello: extension {_ext_name(t)} was not offered"
+                _A.unsupported_extension,
+                f"ServerHello: extension {name_of(ExtensionType, t)} was not offered",
             )
         seen[t] = ext
     reneg = seen.get(ExtensionType.renegotiation_info)
@@ -280,13 +282,6 @@ def _check_server_extensions(
                 _A.illegal_parameter, f"ServerHello: ALPN {alpn.protocols!r} was not offered"
             )
     return seen
-
-
-def _ext_name(t: int) -> str:
-    try:
-        return ExtensionType(t).name
-    except ValueError:
-        return f"0x{t:04x}"
 
 
 def _auth_of(key: Any) -> Auth | None:
@@ -350,7 +345,8 @@ class ExpectServerKeyExchange(State):
             if ske.named_curve not in cfg.groups:
                 raise TLSLocalAlert(
                     _A.illegal_parameter,
-                    f"ServerKeyExchange: curve {_group_name(ske.named_curve)} was not offered",
+                    f"ServerKeyExchange: curve {name_of(NamedGroup, ske.named_curve)} "
+                    "was not offered",
                 )
             kex = EcdheKeyPair.generate(NamedGroup(ske.named_curve), key_random(cfg))
             peer = ske.public
@@ -379,13 +375,6 @@ class ExpectServerKeyExchange(State):
         info.server_signature_scheme = ske.signature_algorithm
         pms = kex.exchange(peer)
         return ExpectCertificateRequestOrDone(self.suite, self.server_key, (kex, pms))
-
-
-def _group_name(g: int) -> str:
-    try:
-        return NamedGroup(g).name
-    except ValueError:
-        return f"0x{g:04x}"
 
 
 @dataclass
