@@ -321,12 +321,6 @@ class ServerConfig(_Common):
             names = ", ".join(s.name for s in self.cipher_suites)
             raise ConfigError(f"no configured suite can use the server's key types: {names}")
 
-    def credentials_for(self, auth: Auth) -> Credentials | None:
-        for c in self.credentials:
-            if c.auth is auth:
-                return c
-        return None
-
 
 def _validate_common(cfg: _Common) -> None:
     if not cfg.cipher_suites:

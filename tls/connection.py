@@ -44,7 +44,6 @@ from . import keyschedule
 from .config import ClientConfig, ServerConfig
 from .errors import (
     ConfigError,
-    TLSAlertError,
     TLSClosedError,
     TLSError,
     TLSLocalAlert,
@@ -436,4 +435,4 @@ def _hs_name(msg_type: int) -> str:
         return f"handshake type {msg_type}"
 
 
-__all__ = ["TLSAlertError", "TLSConnection"]
+__all__ = ["TLSConnection"]

@@ -23,7 +23,7 @@ from cryptography import x509
 from .config import ClientConfig, ServerConfig
 from .connection import TLSConnection
 from .errors import TLSClosedError, TLSError
-from .events import ApplicationData, ConnectionClosed, HandshakeComplete
+from .events import ApplicationData, ConnectionClosed
 from .handshake.common import ConnectionInfo
 from .session import Session
 
@@ -84,8 +84,6 @@ class TLSSocket:
                 self._buf += ev.data
             elif isinstance(ev, ConnectionClosed):
                 self._closed_by_peer = True
-            elif isinstance(ev, HandshakeComplete):
-                pass
 
     # --------------------------------------------------------------- data
 

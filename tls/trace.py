@@ -111,76 +111,11 @@ def cert_name(cert: x509.Certificate | bytes) -> str:
 def _dn_name(der: bytes) -> str:
     """A DistinguishedName from a CertificateRequest, shortened to its CN when it has one."""
     try:
-        attrs = _der_name_attributes(der)
+        name = x509.Name.from_bytes(der)
+        cns = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return f"CN={cns[0].value!s}" if cns else (name.rfc4514_string() or "<empty name>")
     except ValueError:
         return f"<{len(der)}-byte name>"
-    for short, value in attrs:
-        if short == "CN":
-            return f"CN={value}"
-    return ",".join(f"{k}={_escape(v)}" for k, v in reversed(attrs)) or "<empty name>"
-
-
-def _der_name_attributes(der: bytes) -> list[tuple[str, str]]:
-    """Decode a DER Name (SEQUENCE OF SET OF AttributeTypeAndValue, RFC 5280 §4.1.2.4) far enough
-    to print it: (short name, value) of the attributes in _SHORT_OIDS, in DER order.
-    cryptography parses names only inside certificates and CSRs, hence this small reader."""
-    attrs: list[tuple[str, str]] = []
-    tag, body, rest = _tlv(der)
-    if tag != 0x30 or rest:
-        raise ValueError("not a DER SEQUENCE")
-    while body:
-        tag, rdn, body = _tlv(body)
-        if tag != 0x31:
-            raise ValueError("not a DER SET")
-        while rdn:
-            tag, atv, rdn = _tlv(rdn)
-            if tag != 0x30:
-                raise ValueError("not an AttributeTypeAndValue")
-            otag, oid_bytes, atv = _tlv(atv)
-            _vtag, value, _ = _tlv(atv)
-            if otag != 0x06:
-                raise ValueError("attribute type is not an OID")
-            short = _SHORT_OIDS.get(oid_bytes)
-            if short is not None:
-                attrs.append((short, value.decode("utf-8", "replace")))
-    return attrs
-
-
-def _escape(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in ',+"\\<>;=':
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-# DER bodies of the OIDs worth showing (id-at-*, RFC 4519).
-_SHORT_OIDS = {
-    bytes([0x55, 0x04, 0x03]): "CN",
-    bytes([0x55, 0x04, 0x0A]): "O",
-    bytes([0x55, 0x04, 0x0B]): "OU",
-    bytes([0x55, 0x04, 0x06]): "C",
-    bytes([0x55, 0x04, 0x07]): "L",
-    bytes([0x55, 0x04, 0x08]): "ST",
-}
-
-
-def _tlv(data: bytes) -> tuple[int, bytes, bytes]:
-    if len(data) < 2:
-        raise ValueError("truncated DER")
-    tag, length = data[0], data[1]
-    pos = 2
-    if length & 0x80:
-        n = length & 0x7F
-        if n == 0 or n > 3 or len(data) < 2 + n:
-            raise ValueError("bad DER length")
-        length = int.from_bytes(data[2 : 2 + n], "big")
-        pos += n
-    if len(data) < pos + length:
-        raise ValueError("truncated DER")
-    return tag, data[pos : pos + length], data[pos + length :]
 
 
 def _ext_names(extensions: Iterable[Any] | None) -> str:
